@@ -1,0 +1,147 @@
+"""Input validation shared by the public functions.
+
+Each public function validates once, up front, through these helpers, so every error names the
+argument and the offending value the same way (ValueError for bad values, TypeError for bad types).
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+
+import numpy as np
+
+INT64_MAX = np.iinfo(np.int64).max
+
+
+def _first_position(mask: np.ndarray) -> tuple[int, ...]:
+    flat = int(np.flatnonzero(mask.ravel())[0])
+    return tuple(int(i) for i in np.unravel_index(flat, mask.shape))
+
+
+def check_finite(name: str, arr: np.ndarray) -> None:
+    """Raise ValueError naming ``name`` with the count and first position of NaN/inf entries."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        count = int(bad.sum())
+        pos = _first_position(bad)
+        raise ValueError(
+            f"{name} contains {count} non-finite value(s) (NaN or inf); first at index {pos}: "
+            f"{arr[pos]!r}"
+        )
+
+
+def as_real_array(name: str, x, *, finite: bool = True) -> np.ndarray:
+    """Return ``x`` as a float32 or float64 ndarray without copying when it already is one.
+
+    float16 is promoted to float32 and integers to float64; bool, complex, object and string
+    dtypes are refused. The input is never modified (the result may be a read-only view).
+    """
+    if isinstance(x, np.ndarray):
+        arr = x
+    else:
+        try:
+            arr = np.asarray(x)
+        except Exception as exc:  # ragged lists and the like
+            raise TypeError(f"{name} must be array-like of real numbers, got {type(x).__name__}") from exc
+    kind = arr.dtype.kind
+    if kind == "f":
+        if arr.dtype not in (np.float32, np.float64):
+            arr = arr.astype(np.float32 if arr.dtype.itemsize < 4 else np.float64)
+    elif kind in "iu":
+        arr = arr.astype(np.float64)
+    else:
+        raise TypeError(f"{name} must have a real numeric dtype, got dtype {arr.dtype}")
+    if finite:
+        check_finite(name, arr)
+    return arr
+
+
+def as_index_array(name: str, x) -> np.ndarray:
+    """Return integer ``x`` as an int64 ndarray; float or bool dtypes are refused."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must have an integer dtype, got dtype {arr.dtype}")
+    if arr.dtype.kind == "u" and arr.size and int(arr.max()) > INT64_MAX:
+        raise ValueError(f"{name} has values beyond int64: max {int(arr.max())}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_int(name: str, value, *, minimum: int | None = None) -> int:
+    """Return ``value`` as a Python int; refuse bools, non-integral floats, and values < minimum."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        out = int(value)
+    elif isinstance(value, numbers.Real) and float(value).is_integer():
+        out = int(value)  # 1e9 from the command line is a legitimate count
+    else:
+        try:
+            out = operator.index(value)
+        except TypeError:
+            raise TypeError(f"{name} must be an integer, got {value!r}") from None
+    if minimum is not None and out < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {out}")
+    return out
+
+
+def check_real(name: str, value, *, minimum: float | None = None, strict_minimum: bool = False,
+               maximum: float | None = None) -> float:
+    """Return ``value`` as a finite float within the given bounds, naming ``name`` otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    out = float(value)
+    if not np.isfinite(out):
+        raise ValueError(f"{name} must be finite, got {out!r}")
+    if minimum is not None and (out <= minimum if strict_minimum else out < minimum):
+        op = ">" if strict_minimum else ">="
+        raise ValueError(f"{name} must be {op} {minimum}, got {out!r}")
+    if maximum is not None and out > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {out!r}")
+    return out
+
+
+def check_levels(levels) -> tuple[int, ...]:
+    """Validate an FSQ level list: a non-empty sequence of integers >= 2 whose product fits int64."""
+    if isinstance(levels, (str, bytes)) or np.ndim(levels) != 1:
+        raise TypeError(f"levels must be a 1-D sequence of integers, got {levels!r}")
+    out = []
+    for i, level in enumerate(levels):
+        try:
+            value = check_int(f"levels[{i}]", level)
+        except TypeError:
+            raise TypeError(f"levels must hold integers; levels[{i}] = {level!r}") from None
+        if value < 2:
+            raise ValueError(f"levels must be integers >= 2; levels[{i}] = {value}")
+        out.append(value)
+    if not out:
+        raise ValueError("levels must not be empty")
+    size = 1
+    for value in out:
+        size *= value
+    if size > INT64_MAX:
+        raise ValueError(
+            f"levels {out} give a codebook of {size} codes, beyond int64 (max {INT64_MAX}); "
+            "indices could not be represented"
+        )
+    return tuple(out)
+
+
+def check_last_dim(name: str, arr: np.ndarray, dim: int) -> None:
+    if arr.ndim == 0 or arr.shape[-1] != dim:
+        raise ValueError(
+            f"{name} must have last dimension {dim} (one entry per FSQ dimension), "
+            f"got shape {arr.shape}"
+        )
+
+
+def per_dim(name: str, value, dim: int, *, positive: bool = False) -> np.ndarray:
+    """Broadcast a scalar or length-``dim`` vector to a float64 vector of length ``dim``."""
+    arr = as_real_array(name, value).astype(np.float64)
+    if arr.ndim == 0:
+        arr = np.full(dim, float(arr))
+    if arr.shape != (dim,):
+        raise ValueError(f"{name} must be a scalar or have shape ({dim},), got shape {arr.shape}")
+    if positive and (arr <= 0).any():
+        raise ValueError(f"{name} must be > 0, got {arr.tolist()}")
+    return arr

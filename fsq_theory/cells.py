@@ -81,14 +81,21 @@ def _edges(sq: ScalarQuantizer) -> np.ndarray:
 
 
 def _normal_std_moments(alpha: np.ndarray, beta: np.ndarray):
-    phi = lambda t: np.where(np.isfinite(t), np.exp(-0.5 * np.square(np.where(np.isfinite(t), t, 0.0))) / np.sqrt(2 * np.pi), 0.0)  # noqa: E731
-    tphi = lambda t: np.where(np.isfinite(t), t * phi(t), 0.0)  # noqa: E731
+    def phi_and_tphi(t):
+        # phi(t) and t*phi(t), both 0 at t = +-inf
+        finite = np.isfinite(t)
+        tf = np.where(finite, t, 0.0)
+        ph = np.where(finite, np.exp(-0.5 * tf * tf) / np.sqrt(2 * np.pi), 0.0)
+        return ph, tf * ph
+
+    phi_a, tphi_a = phi_and_tphi(alpha)
+    phi_b, tphi_b = phi_and_tphi(beta)
     upper = alpha >= 0
     # ndtr differences for lower cells, survival differences (ndtr(-x)) for upper ones
     m0 = np.where(upper, special.ndtr(-alpha) - special.ndtr(-beta),
                   special.ndtr(beta) - special.ndtr(alpha))
-    m1 = phi(alpha) - phi(beta)
-    m2 = m0 + tphi(alpha) - tphi(beta)
+    m1 = phi_a - phi_b
+    m2 = m0 + tphi_a - tphi_b
     return m0, m1, m2
 
 

@@ -107,10 +107,11 @@ class _Dim:
         reach_hi = self.cells(_from_ordered(hi, dtype)) >= targets
         # invariant: cells(lo) < target <= cells(hi)  (checked where it can fail)
         while True:
-            gap = hi - lo
+            # hi - lo overflows int64 for float64 ranges; the uint64 difference does not
+            gap = hi.astype(np.uint64) - lo.astype(np.uint64)
             if (gap <= 1).all():
                 break
-            mid = lo + gap // 2
+            mid = (lo >> 1) + (hi >> 1) + (lo & hi & 1)
             ok = self.cells(_from_ordered(mid, dtype)) >= targets
             hi = np.where(ok, mid, hi)
             lo = np.where(ok, lo, mid)

@@ -1,0 +1,368 @@
+r"""Synthetic and empirical sources, sampled in seeded chunks.
+
+Every source yields rows of ``dim`` real values. ``sample(n, *, rng)`` draws with a numpy
+``Generator`` (any ``np.random.default_rng`` argument); ``chunks(n, *, chunk_size, seed)``
+streams the first ``n`` rows of a fixed sequence determined by ``seed`` alone: synthetic sources
+use a counter-based stream (:mod:`fsq_theory._kernels.rng`) keyed by
+``SeedSequence(seed).generate_state(2, uint64)``, so row ``i`` is the same whatever the chunk
+size, and :func:`fsq_theory.stats.stream_stats` regenerates exactly these rows inside its kernel.
+
+Marginals (``marginal(k)``, a frozen scipy.stats distribution) are exact for the synthetic
+sources; closed-form analysis uses them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+from scipy import stats
+
+from . import _validation as v
+from ._kernels import rng as _rng
+
+__all__ = [
+    "Source", "GaussianSource", "GaussMarkovSource", "LaplaceSource", "UniformSource",
+    "EmpiricalSource", "stream_key",
+]
+
+DEFAULT_CHUNK = 1 << 20
+
+
+def stream_key(seed) -> tuple[np.uint64, np.uint64]:
+    """Two uint64 key words of the counter-based stream for ``seed`` (int or SeedSequence)."""
+    if isinstance(seed, np.random.SeedSequence):
+        ss = seed
+    else:
+        if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))):
+            raise TypeError(f"seed must be an int, a SeedSequence or None, got {seed!r}")
+        if seed is not None and seed < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        ss = np.random.SeedSequence(seed)
+    k = ss.generate_state(2, np.uint64)
+    return np.uint64(k[0]), np.uint64(k[1])
+
+
+def _check_chunk(chunk_size) -> int:
+    return DEFAULT_CHUNK if chunk_size is None else v.check_int("chunk_size", chunk_size, minimum=1)
+
+
+class Source:
+    """Base class: a stream of ``dim``-dimensional real rows."""
+
+    dim: int
+
+    def sample(self, n, *, rng=None) -> np.ndarray:
+        """``n`` rows drawn with ``np.random.default_rng(rng)``, shape ``(n, dim)``, float64."""
+        n = v.check_int("n", n, minimum=0)
+        return self._sample(n, np.random.default_rng(rng))
+
+    def chunks(self, n, *, chunk_size=None, seed=0) -> Iterator[np.ndarray]:
+        """Rows ``0..n-1`` of the stream of ``seed``, in arrays of at most ``chunk_size`` rows."""
+        n = v.check_int("n", n, minimum=0)
+        chunk_size = _check_chunk(chunk_size)
+        return self._chunks(n, chunk_size, seed)
+
+    def marginal(self, k: int = 0):
+        """Frozen scipy.stats distribution of coordinate ``k``."""
+        raise NotImplementedError(f"{type(self).__name__} has no closed-form marginal")
+
+    # synthetic sources: (noise kind, mean, matrix, full) with x = mean + M e
+    _affine = None
+
+    def _sample(self, n, gen):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _chunks(self, n, chunk_size, seed):
+        key = stream_key(seed)
+        for r0 in range(0, n, chunk_size):
+            yield self._rows(key, r0, min(chunk_size, n - r0))
+
+    def _rows(self, key, r0, m):
+        """Rows ``[r0, r0 + m)`` of the counter-based stream with ``key``."""
+        kind, mean, mat, full = self._affine
+        d = self.dim
+        e = np.empty(m * d)
+        _rng.fill_noise_parallel(kind, key[0], key[1], r0 * d, e)
+        e = e.reshape(m, d)
+        x = e @ mat.T if full else e * np.diag(mat)
+        return x + mean
+
+    def _check_marginal_index(self, k):
+        k = v.check_int("k", k, minimum=0)
+        if k >= self.dim:
+            raise ValueError(f"k must be < dim = {self.dim}, got {k}")
+        return k
+
+
+class GaussianSource(Source):
+    r"""Gaussian source :math:`X \sim \mathcal N(\mu, \Sigma)`.
+
+    Parameters
+    ----------
+    variances : float or array_like of shape (d,), optional
+        Per-dimension variances of an independent source (default 1).
+    dim : int, keyword-only, optional
+        Dimension when ``variances`` (and ``mean``) are scalars.
+    cov : array_like of shape (d, d), keyword-only, optional
+        Full covariance (symmetric positive semi-definite); excludes ``variances``.
+    mean : float or array_like of shape (d,), keyword-only
+    """
+
+    def __init__(self, variances=None, *, dim=None, cov=None, mean=0.0):
+        if cov is not None:
+            if variances is not None:
+                raise ValueError("give either variances or cov, not both")
+            c = v.as_real_array("cov", cov).astype(np.float64)
+            if c.ndim != 2 or c.shape[0] != c.shape[1]:
+                raise ValueError(f"cov must be a square matrix, got shape {c.shape}")
+            if not np.allclose(c, c.T, rtol=1e-12, atol=1e-12 * np.abs(c).max()):
+                raise ValueError("cov must be symmetric")
+            w, q = np.linalg.eigh(c)
+            if w.min() < -1e-10 * max(w.max(), 1e-300):
+                raise ValueError(f"cov must be positive semi-definite; smallest eigenvalue {w.min()!r}")
+            self.dim = c.shape[0]
+            self.cov = c
+            # symmetric square root handles singular covariances, where Cholesky fails
+            self._mat = (q * np.sqrt(np.clip(w, 0, None))) @ q.T
+            full = True
+        else:
+            dim = None if dim is None else v.check_int("dim", dim, minimum=1)
+            var = v.as_real_array("variances", 1.0 if variances is None else variances)
+            if var.ndim == 0:
+                var = np.full(dim or 1, float(var))
+            if var.ndim != 1 or (dim is not None and var.shape[0] != dim):
+                raise ValueError(f"variances must be a scalar or have shape ({dim or 'd'},), got shape {var.shape}")
+            if (var <= 0).any():
+                raise ValueError(f"variances must be > 0, got {var.tolist()}")
+            self.dim = var.shape[0]
+            self.cov = np.diag(var.astype(np.float64))
+            self._mat = np.diag(np.sqrt(var.astype(np.float64)))
+            full = False
+        self.mean = v.per_dim("mean", mean, self.dim)
+        self.cov.flags.writeable = False
+        self._affine = (_rng.NOISE_NORMAL, self.mean, self._mat, full)
+
+    @property
+    def variances(self) -> np.ndarray:
+        return np.diag(self.cov).copy()
+
+    def __repr__(self):
+        return f"GaussianSource(dim={self.dim}, variances={self.variances.tolist()})"
+
+    def _sample(self, n, gen):
+        e = gen.standard_normal((n, self.dim))
+        return e @ self._mat.T + self.mean
+
+    def marginal(self, k=0):
+        k = self._check_marginal_index(k)
+        return stats.norm(self.mean[k], np.sqrt(self.cov[k, k]))
+
+
+class LaplaceSource(Source):
+    r"""Independent Laplace coordinates, density :math:`\frac{1}{2b}e^{-|x-\mu|/b}`.
+
+    Parameters
+    ----------
+    scale : float or array_like (d,)
+        :math:`b > 0` (variance :math:`2b^2`).
+    dim : int, keyword-only
+    loc : float or array_like (d,), keyword-only
+    """
+
+    def __init__(self, scale=1.0, *, dim=None, loc=0.0):
+        s = v.as_real_array("scale", scale)
+        d = v.check_int("dim", dim, minimum=1) if dim is not None else (s.shape[0] if s.ndim else 1)
+        self.dim = d
+        self.scale = v.per_dim("scale", scale, d, positive=True)
+        self.loc = v.per_dim("loc", loc, d)
+        self._affine = (_rng.NOISE_LAPLACE, self.loc, np.diag(self.scale), False)
+
+    def __repr__(self):
+        return f"LaplaceSource(scale={self.scale.tolist()}, loc={self.loc.tolist()})"
+
+    def _sample(self, n, gen):
+        return gen.laplace(self.loc, self.scale, size=(n, self.dim))
+
+    def marginal(self, k=0):
+        k = self._check_marginal_index(k)
+        return stats.laplace(self.loc[k], self.scale[k])
+
+
+class UniformSource(Source):
+    """Independent coordinates uniform on ``[low, high)``."""
+
+    def __init__(self, low=-1.0, high=1.0, *, dim=None):
+        lo, hi = v.as_real_array("low", low), v.as_real_array("high", high)
+        d = dim if dim is not None else max(lo.shape[0] if lo.ndim else 1, hi.shape[0] if hi.ndim else 1)
+        d = v.check_int("dim", d, minimum=1)
+        self.dim = d
+        self.low = v.per_dim("low", low, d)
+        self.high = v.per_dim("high", high, d)
+        if (self.high <= self.low).any():
+            raise ValueError(f"high must exceed low in every dimension, got low={self.low.tolist()}, high={self.high.tolist()}")
+        self._affine = (_rng.NOISE_UNIFORM, self.low, np.diag(self.high - self.low), False)
+
+    def __repr__(self):
+        return f"UniformSource(low={self.low.tolist()}, high={self.high.tolist()})"
+
+    def _sample(self, n, gen):
+        return gen.uniform(self.low, self.high, size=(n, self.dim))
+
+    def marginal(self, k=0):
+        k = self._check_marginal_index(k)
+        return stats.uniform(self.low[k], self.high[k] - self.low[k])
+
+
+class GaussMarkovSource(Source):
+    r"""Stationary Gauss-Markov (AR(1)) sequences along the row (time) axis.
+
+    :math:`X_t = \rho X_{t-1} + \sigma\sqrt{1-\rho^2}\,W_t`, :math:`X_0 \sim \mathcal N(0,\sigma^2)`,
+    independently in each of ``dim`` coordinates, so every coordinate is :math:`\mathcal N(0,
+    \sigma^2)` with lag-:math:`k` correlation :math:`\rho^k` — a model of a video latent whose
+    frames are rows. ``chunks`` continues one sequence across chunks; rows are not i.i.d.
+
+    Parameters
+    ----------
+    rho : float in (-1, 1)
+    dim : int, keyword-only
+    variance : float or array_like (d,), keyword-only
+    """
+
+    def __init__(self, rho, *, dim=1, variance=1.0):
+        self.rho = v.check_real("rho", rho)
+        if not -1.0 < self.rho < 1.0:
+            raise ValueError(f"rho must lie in (-1, 1), got {self.rho!r}")
+        self.dim = v.check_int("dim", dim, minimum=1)
+        self.variance = v.per_dim("variance", variance, self.dim, positive=True)
+        self._innov = np.sqrt(self.variance * (1.0 - self.rho ** 2))
+
+    def __repr__(self):
+        return f"GaussMarkovSource(rho={self.rho}, dim={self.dim}, variance={self.variance.tolist()})"
+
+    def _filter(self, e, state):
+        out = np.empty_like(e)
+        _rng.ar1_filter(e, self.rho, self._innov, state, out)
+        return out
+
+    def _sample(self, n, gen):
+        return self._filter(gen.standard_normal((n, self.dim)), np.full(self.dim, np.nan))
+
+    def _chunks(self, n, chunk_size, seed):
+        key = stream_key(seed)
+        state = np.full(self.dim, np.nan)
+        for r0 in range(0, n, chunk_size):
+            m = min(chunk_size, n - r0)
+            e = np.empty(m * self.dim)
+            _rng.fill_noise_parallel(_rng.NOISE_NORMAL, key[0], key[1], r0 * self.dim, e)
+            yield self._filter(e.reshape(m, self.dim), state)
+
+    def marginal(self, k=0):
+        k = self._check_marginal_index(k)
+        return stats.norm(0.0, np.sqrt(self.variance[k]))
+
+
+class EmpiricalSource(Source):
+    """Rows of a given array or file, streamed in order.
+
+    Parameters
+    ----------
+    data : array_like or path
+        A 2-D array ``(n_rows, d)`` (1-D is one column), or a path to ``.npy`` (memory-mapped:
+        files larger than RAM work), ``.npz`` (without pickle; give ``key`` when it holds several
+        arrays) or ``.csv`` (comma-separated numbers, optional header line).
+    key : str, keyword-only, optional
+        Array name inside an ``.npz``.
+
+    Notes
+    -----
+    Files are read without pickle; object arrays are refused. Non-finite values are reported
+    with their row when streamed. ``sample`` draws rows uniformly with replacement (bootstrap);
+    ``chunks`` returns rows in file order and ignores ``seed``.
+    """
+
+    def __init__(self, data, *, key=None):
+        self.path = None
+        if isinstance(data, (str, Path)):
+            self.path = Path(data)
+            arr = _load_path(self.path, key)
+        else:
+            arr = np.asarray(data)
+        if arr.dtype.kind not in "fiu":
+            raise TypeError(f"data must hold real numbers, got dtype {arr.dtype}")
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise ValueError(f"data must be 1-D or 2-D (rows x dims), got shape {arr.shape}")
+        if arr.shape[0] == 0:
+            raise ValueError("data has no rows")
+        self._data = arr
+        self.dim = arr.shape[1]
+
+    @property
+    def n_rows(self) -> int:
+        return self._data.shape[0]
+
+    def __repr__(self):
+        where = f"path={str(self.path)!r}" if self.path else "array"
+        return f"EmpiricalSource({where}, n_rows={self.n_rows}, dim={self.dim})"
+
+    def _finite(self, x, r0):
+        bad = ~np.isfinite(x)
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise ValueError(
+                f"data contains non-finite values ({int(bad.sum())} in rows {r0}..{r0 + len(x) - 1}); "
+                f"first at row {r0 + int(r)}, column {int(c)}: {x[r, c]!r}"
+            )
+        return x
+
+    def _sample(self, n, gen):
+        idx = np.sort(gen.integers(0, self.n_rows, size=n))  # sorted: sequential reads of a memmap
+        x = np.asarray(self._data[idx], dtype=np.float64)
+        return self._finite(gen.permutation(x), 0)
+
+    def _chunks(self, n, chunk_size, seed):
+        if n > self.n_rows:
+            raise ValueError(f"n = {n} exceeds the {self.n_rows} rows of the data")
+        for r0 in range(0, n, chunk_size):
+            x = np.asarray(self._data[r0: min(n, r0 + chunk_size)], dtype=np.float64)
+            yield self._finite(x, r0)
+
+
+def _load_path(path: Path, key):
+    if not path.exists():
+        raise FileNotFoundError(f"data file {str(path)!r} does not exist")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            return np.load(path, mmap_mode="r", allow_pickle=False)
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                names = list(z.files)
+                if key is None:
+                    if len(names) != 1:
+                        raise ValueError(f"{str(path)!r} holds arrays {names}; choose one with key=")
+                    key = names[0]
+                if key not in names:
+                    raise ValueError(f"key {key!r} not in {str(path)!r} (arrays: {names})")
+                return z[key]
+        if suffix == ".csv":
+            with open(path) as fh:
+                first = fh.readline()
+            skip = 0
+            try:
+                [float(t) for t in first.strip().split(",") if t.strip()]
+            except ValueError:
+                skip = 1  # header line
+            return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=skip, dtype=np.float64)
+    except ValueError as exc:
+        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
+            raise ValueError(f"data file {str(path)!r} holds pickled objects; refusing to load it") from None
+        if str(path) in str(exc):
+            raise
+        raise ValueError(f"data file {str(path)!r} could not be read: {exc}") from None
+    except OSError as exc:
+        raise ValueError(f"data file {str(path)!r} could not be read: {exc}") from None
+    raise ValueError(f"data file {str(path)!r} must be .npy, .npz or .csv (pickles are not read)")

@@ -1,0 +1,265 @@
+r"""One streaming pass over a source: histogram, entropy, usage and distortion of a quantizer.
+
+:func:`stream_stats` quantizes ``n`` rows of a source with an :class:`~fsq_theory.FSQ` (or one
+:class:`~fsq_theory.ScalarQuantizer` applied to every coordinate) in bounded memory and returns a
+:class:`QuantizationStats`. Synthetic sources are generated inside the numba kernel; others are
+streamed in chunks. Results depend only on ``seed`` — not on ``chunk_size`` nor on the thread
+count (see :mod:`fsq_theory._kernels.accumulate`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+
+from . import _validation as v
+from ._kernels import accumulate as _acc
+from ._kernels.encode import pad_rows
+from .quantizer import FSQ, ScalarQuantizer
+from .sources import EmpiricalSource, Source, stream_key
+
+__all__ = ["QuantizationStats", "stream_stats", "plugin_entropy_bits"]
+
+JOINT_LIMIT = 1 << 22
+
+
+def plugin_entropy_bits(counts) -> float:
+    r"""Plug-in entropy :math:`-\sum_k \hat p_k \log_2 \hat p_k` of a histogram, in bits."""
+    c = np.asarray(counts, dtype=np.float64).ravel()
+    total = c.sum()
+    if total <= 0:
+        return float("nan")
+    p = c[c > 0] / total
+    return float(-(p * np.log2(p)).sum())
+
+
+@dataclass(frozen=True)
+class QuantizationStats:
+    r"""Statistics of ``n`` source rows quantized by a ``d``-dimensional quantizer.
+
+    Attributes
+    ----------
+    n : int
+        Rows (vectors) processed.
+    levels : tuple of int
+        Cells per dimension.
+    counts : ndarray of int64 or None
+        Joint histogram over the codebook (index as in ``FSQ.encode``) when
+        ``prod(levels) <= joint_limit``; otherwise None.
+    marginal_counts : tuple of ndarray
+        Per-dimension histograms (always).
+    entropy_bits : float
+        Plug-in entropy of the joint histogram, bits per vector (NaN without ``counts``).
+    marginal_entropy_bits : ndarray
+        Plug-in entropy per dimension, bits per scalar; their sum bounds ``entropy_bits`` above.
+    usage : float
+        Fraction of the codebook seen at least once (NaN without ``counts``).
+    perplexity : float
+        :math:`2^{H}` with :math:`H` = ``entropy_bits``.
+    mse_code : float
+        :math:`\frac1d\sum_k E[(b_k(z) - c_k)^2]`, per scalar, in code units, where ``b`` is the
+        continuous bounded value (``FSQ.bound``) and ``c`` the code; for a ScalarQuantizer the
+        code domain is the source domain.
+    mse_code_per_dim : ndarray
+    mse_source : float
+        :math:`\frac1d\sum_k E[(x_k - \hat x_k)^2]` per scalar with the given reconstruction in
+        source units (NaN when none was given).
+    mse_source_per_dim : ndarray
+    mean, var : ndarray
+        Per-dimension sample mean and unbiased variance of the source rows.
+    """
+
+    n: int
+    levels: tuple
+    counts: np.ndarray | None = field(repr=False)
+    marginal_counts: tuple = field(repr=False)
+    entropy_bits: float
+    marginal_entropy_bits: np.ndarray
+    usage: float
+    perplexity: float
+    mse_code: float
+    mse_code_per_dim: np.ndarray
+    mse_source: float
+    mse_source_per_dim: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+
+    @property
+    def codebook_size(self) -> int:
+        return math.prod(self.levels)
+
+    def to_frame(self):
+        """Per-dimension table (tidy: one row per dimension)."""
+        import pandas as pd
+
+        return pd.DataFrame({
+            "dim": np.arange(len(self.levels)),
+            "levels": list(self.levels),
+            "entropy_bits": self.marginal_entropy_bits,
+            "mse_code": self.mse_code_per_dim,
+            "mse_source": self.mse_source_per_dim,
+            "mean": self.mean,
+            "var": self.var,
+        })
+
+    def summary(self) -> dict:
+        """Scalar results as a JSON-serializable dict."""
+        return {
+            "n": self.n, "levels": list(self.levels), "codebook_size": self.codebook_size,
+            "rate_bits": float(sum(math.log2(L) for L in self.levels)),
+            "entropy_bits": self.entropy_bits, "usage": self.usage, "perplexity": self.perplexity,
+            "mse_code": self.mse_code, "mse_source": self.mse_source,
+            "marginal_entropy_bits": self.marginal_entropy_bits.tolist(),
+            "mean": self.mean.tolist(), "var": self.var.tolist(),
+        }
+
+
+def _quantizer_tables(quantizer, d):
+    """(levels, thresholds, codes, bound_mode, bound constants) for the kernels."""
+    if isinstance(quantizer, FSQ):
+        if quantizer.dim != d:
+            raise ValueError(f"quantizer has dim {quantizer.dim} but the source has dim {d}")
+        thr, codes = quantizer._tables(np.float64)
+        mode = _acc.BOUND_SYM if quantizer.symmetric else _acc.BOUND_TANH
+        bconst = np.array([[float(x.shift), float(x.half_l), float(x.offset), float(x.half_width)]
+                           for x in quantizer._dims])
+        return quantizer.levels, thr, codes.astype(np.float64), mode, bconst
+    if isinstance(quantizer, ScalarQuantizer):
+        thr = pad_rows([quantizer.thresholds] * d, np.inf, np.float64)
+        codes = np.tile(quantizer.points, (d, 1))
+        return (quantizer.n_cells,) * d, thr, codes, _acc.BOUND_IDENTITY, np.zeros((d, 4))
+    raise TypeError(f"quantizer must be an FSQ or a ScalarQuantizer, got {type(quantizer).__name__}")
+
+
+def _reconstruction_table(reconstruction, quantizer, source, levels, scale):
+    d = len(levels)
+    if reconstruction is None:
+        return np.zeros((d, max(levels))), False
+    if isinstance(reconstruction, str):
+        if isinstance(quantizer, ScalarQuantizer):
+            sqs = [quantizer] * d
+        else:
+            sqs = quantizer.scalar_quantizers(scale)
+        if reconstruction == "points":
+            rows = [sq.points for sq in sqs]
+        elif reconstruction == "centroid":
+            from .cells import cell_moments
+
+            try:
+                margs = [source.marginal(k) for k in range(d)]
+            except NotImplementedError:
+                raise ValueError(
+                    "reconstruction='centroid' needs a source with known marginals; "
+                    f"{type(source).__name__} has none") from None
+            rows = [cell_moments(sq, m).centroids for sq, m in zip(sqs, margs)]
+        else:
+            raise ValueError(f"reconstruction must be None, 'points', 'centroid' or per-dimension arrays, got {reconstruction!r}")
+    else:
+        rows = [v.as_real_array(f"reconstruction[{k}]", r, finite=False) for k, r in enumerate(reconstruction)]
+        if len(rows) != d or any(r.shape != (L,) for r, L in zip(rows, levels)):
+            raise ValueError(f"reconstruction must hold {d} arrays with lengths {list(levels)}")
+    return pad_rows(rows, np.nan, np.float64), True
+
+
+def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=False, scale=1.0,
+                 reconstruction=None, joint_limit=JOINT_LIMIT) -> QuantizationStats:
+    r"""Quantize ``n`` rows of ``source`` in one streaming pass and summarize them.
+
+    The encoder feeds :math:`z = \text{scale}\cdot x` to ``quantizer``. Memory is bounded by the
+    chunk (empirical sources) or by a few blocks per thread (synthetic sources, generated inside
+    the kernel), plus the joint histogram when ``prod(levels) <= joint_limit``.
+
+    Parameters
+    ----------
+    quantizer : FSQ or ScalarQuantizer
+        A ScalarQuantizer is applied to every coordinate.
+    source : Source, array_like or path
+        Arrays and paths are wrapped in :class:`~fsq_theory.sources.EmpiricalSource`.
+    n : int
+        Rows to process (``1e9`` is accepted).
+    seed : int or SeedSequence, keyword-only
+        Stream seed of a synthetic source (ignored for empirical data).
+    chunk_size : int, keyword-only
+        Rows per chunk (rounded up to a multiple of 4096); default 2**20.
+    progress : bool, keyword-only
+        Show a tqdm progress bar.
+    scale : float or array (d,), keyword-only
+        Encoder gain.
+    reconstruction : None, "points", "centroid" or sequence of arrays, keyword-only
+        Source-domain reconstruction per cell for ``mse_source``: the grid pulled back through
+        the bound (``FSQ.scalar_quantizers(scale)`` points), the exact conditional means under
+        the source's marginals, or explicit values.
+    joint_limit : int, keyword-only
+        Largest codebook for which the joint histogram is kept.
+
+    Returns
+    -------
+    QuantizationStats
+    """
+    if not isinstance(source, Source):
+        source = EmpiricalSource(source)
+    d = source.dim
+    n = v.check_int("n", n, minimum=1)
+    chunk = v.check_int("chunk_size", chunk_size, minimum=1) if chunk_size is not None else 1 << 20
+    chunk = -(-chunk // _acc.BLOCK) * _acc.BLOCK
+    joint_limit = v.check_int("joint_limit", joint_limit, minimum=1)
+    levels, thr, codes, mode, bconst = _quantizer_tables(quantizer, d)
+    scale_v = v.per_dim("scale", scale, d, positive=True)
+    recon, has_recon = _reconstruction_table(reconstruction, quantizer, source, levels, scale_v)
+    if isinstance(source, EmpiricalSource) and n > source.n_rows:
+        raise ValueError(f"n = {n} exceeds the {source.n_rows} rows of the data")
+
+    size = math.prod(levels)
+    joint = size <= joint_limit
+    basis = np.cumprod([1, *levels[:-1]], dtype=np.int64)
+    nt = numba.get_num_threads()
+    counts_joint = np.zeros((nt, size if joint else 1), dtype=np.int64)
+    counts_marg = np.zeros((nt, d, max(levels)), dtype=np.int64)
+    totals = np.zeros((d, _acc.N_PART))
+    done = 0
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=n, disable=not progress, unit="row", unit_scale=True, desc="stream_stats")
+    common = (scale_v, thr, codes, recon, has_recon, mode, bconst, basis, joint, counts_joint,
+              counts_marg)
+    try:
+        if source._affine is not None:
+            key = stream_key(seed)
+            kind, mean, mat, full = source._affine
+            for r0 in range(0, n, chunk):
+                m = min(chunk, n - r0)
+                part = np.zeros(((m + _acc.BLOCK - 1) // _acc.BLOCK, d, _acc.N_PART))
+                _acc.stats_synthetic(kind, key[0], key[1], r0, m, mean, mat, full, *common, part)
+                done = _acc.merge_blocks(part, m, totals, done)
+                bar.update(m)
+        else:
+            for x in source.chunks(n, chunk_size=chunk, seed=seed):
+                x = np.ascontiguousarray(x, dtype=np.float64)
+                m = x.shape[0]
+                part = np.zeros(((m + _acc.BLOCK - 1) // _acc.BLOCK, d, _acc.N_PART))
+                _acc.stats_array(x, *common, part)
+                done = _acc.merge_blocks(part, m, totals, done)
+                bar.update(m)
+    finally:
+        bar.close()
+
+    marg = counts_marg.sum(axis=0)
+    marginal_counts = tuple(marg[k, :L].copy() for k, L in enumerate(levels))
+    counts = counts_joint.sum(axis=0) if joint else None
+    h = plugin_entropy_bits(counts) if joint else float("nan")
+    mse_c = totals[:, _acc.P_SSE_CODE] / n
+    mse_s = totals[:, _acc.P_SSE_SRC] / n if has_recon else np.full(d, np.nan)
+    return QuantizationStats(
+        n=n, levels=tuple(levels), counts=counts, marginal_counts=marginal_counts,
+        entropy_bits=h,
+        marginal_entropy_bits=np.array([plugin_entropy_bits(c) for c in marginal_counts]),
+        usage=float(np.count_nonzero(counts) / size) if joint else float("nan"),
+        perplexity=float(2.0 ** h), mse_code=float(mse_c.mean()), mse_code_per_dim=mse_c,
+        mse_source=float(mse_s.mean()), mse_source_per_dim=mse_s,
+        mean=totals[:, _acc.P_MEAN].copy(),
+        var=totals[:, _acc.P_M2] / (n - 1) if n > 1 else np.full(d, np.nan),
+    )

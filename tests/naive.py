@@ -1,0 +1,107 @@
+"""Plain-numpy twins of the numba kernels, each written the straightforward way.
+
+Sections are appended per module; each twin names the kernel it mirrors.
+"""
+
+# ============================== foundation: FSQ, rng, stream_stats ==============================
+import math as _math
+
+import numpy as _np
+
+
+def fsq_formula(z, levels, *, eps=1e-3, symmetric=False):
+    """Reference FSQ formula on an array ``z`` (..., d): returns (codes, cell indices per dim).
+
+    Straight transcription of vector-quantize-pytorch 1.32 ``FSQ.bound`` /
+    ``symmetry_preserving_bound`` (forward values of the straight-through round/floor) in the dtype
+    of ``z`` with float32 constants, tanh evaluated in float64 and rounded once. Twin of ``_kernels.encode`` (threshold form).
+    """
+    z = _np.asarray(z)
+    T = z.dtype.type
+    f32 = _np.float32
+    L = _np.asarray(levels)
+    Lf = L.astype(f32)
+    tanh = lambda t: _np.tanh(t.astype(_np.float64)).astype(z.dtype)  # noqa: E731
+    if symmetric:
+        s = (tanh(z) + T(1)).astype(z.dtype)
+        s = ((Lf - f32(1)).astype(z.dtype) * s).astype(z.dtype)
+        s = ((s / T(2)).astype(z.dtype) + T(0.5)).astype(z.dtype)
+        k = (s + (_np.floor(s) - s)).astype(z.dtype)  # floor_ste's forward value, as torch computes it
+        scale = (f32(2) / (Lf - f32(1))).astype(f32)
+        codes = (scale.astype(z.dtype) * k).astype(z.dtype) - T(1)
+        return codes.astype(z.dtype), k.astype(_np.int64)
+    half_l = ((Lf - f32(1)) * f32(1 + eps)).astype(f32) / f32(2)
+    offset = _np.where(L % 2 == 0, f32(0.5), f32(0.0)).astype(f32)
+    shift = _np.arctanh((offset / half_l).astype(f32).astype(_np.float64)).astype(f32)
+    t = (z + shift.astype(z.dtype)).astype(z.dtype)
+    b = (tanh(t) * half_l.astype(z.dtype)).astype(z.dtype)
+    b = (b - offset.astype(z.dtype)).astype(z.dtype)
+    # round_ste's forward value b + (round(b) - b): equals round(b) except that a zero comes out
+    # +0.0 (b + (-b) = +0 in round-to-nearest), which is why the reference never emits -0.0
+    level = (b + (_np.rint(b) - b)).astype(z.dtype)
+    hw = (L // 2)
+    codes = (level / hw.astype(z.dtype)).astype(z.dtype)
+    return codes, (level + hw).astype(_np.int64)
+
+
+def fsq_indices(cells, levels):
+    basis = _np.cumprod([1] + list(levels[:-1]))
+    return (cells * basis).sum(axis=-1).astype(_np.int64)
+
+
+def splitmix_uniform(key0, key1, j):
+    """Twin of ``_kernels.rng.uniform_at`` on an int64 array ``j``."""
+    M = _np.uint64(0xFFFFFFFFFFFFFFFF)
+
+    def mix(z):
+        z = ((z ^ (z >> _np.uint64(30))) * _np.uint64(0xBF58476D1CE4E5B9)) & M
+        z = ((z ^ (z >> _np.uint64(27))) * _np.uint64(0x94D049BB133111EB)) & M
+        return z ^ (z >> _np.uint64(31))
+
+    with _np.errstate(over="ignore"):
+        j = _np.asarray(j).astype(_np.uint64)
+        h = mix(mix(_np.uint64(key0) + (j + _np.uint64(1)) * _np.uint64(0x9E3779B97F4A7C15)) ^ _np.uint64(key1))
+    return ((h >> _np.uint64(11)).astype(_np.float64) + 0.5) * 2.0 ** -53
+
+
+def stream_noise(kind, key0, key1, start, n):
+    """Twin of ``_kernels.rng.fill_noise``: 0 normal (Box-Muller pairs), 1 Laplace, 2 uniform."""
+    j = _np.arange(start, start + n, dtype=_np.int64)
+    if kind == 0:
+        p = j >> 1
+        u1 = splitmix_uniform(key0, key1, 2 * p)
+        u2 = splitmix_uniform(key0, key1, 2 * p + 1)
+        r = _np.sqrt(-2.0 * _np.log(u1))
+        return _np.where(j % 2 == 0, r * _np.cos(2 * _math.pi * u2), r * _np.sin(2 * _math.pi * u2))
+    u = splitmix_uniform(key0, key1, j)
+    if kind == 1:
+        return _np.where(u < 0.5, _np.log(2 * u), -_np.log(2 * (1 - u)))
+    return u
+
+
+def ar1(e, rho, variance):
+    """Twin of ``_kernels.rng.ar1_filter`` from a stationary start."""
+    e = _np.asarray(e, dtype=_np.float64)
+    x = _np.empty_like(e)
+    sd = _np.sqrt(variance)
+    x[0] = sd * e[0]
+    for t in range(1, len(e)):
+        x[t] = rho * x[t - 1] + sd * _np.sqrt(1 - rho ** 2) * e[t]
+    return x
+
+
+def quantization_stats(x, cells, codes_of_cells, bound_values, recon=None):
+    """Twin of ``_kernels.accumulate``: direct histogram / error / moment computation.
+
+    ``x`` (n, d) source rows, ``cells`` (n, d) cell indices, ``codes_of_cells`` (n, d) code values,
+    ``bound_values`` (n, d) continuous bounded values, ``recon`` (n, d) source-domain
+    reconstructions or None.
+    """
+    out = {
+        "mean": x.mean(axis=0),
+        "var": x.var(axis=0, ddof=1),
+        "mse_code_per_dim": ((bound_values - codes_of_cells) ** 2).mean(axis=0),
+    }
+    if recon is not None:
+        out["mse_source_per_dim"] = ((x - recon) ** 2).mean(axis=0)
+    return out

@@ -358,7 +358,7 @@ def _load_path(path: Path, key):
                 skip = 1  # header line
             return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=skip, dtype=np.float64)
     except ValueError as exc:
-        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
+        if any(m in str(exc) for m in ("allow_pickle", "Object arrays", "Python objects")):
             raise ValueError(f"data file {str(path)!r} holds pickled objects; refusing to load it") from None
         if str(path) in str(exc):
             raise

@@ -142,20 +142,39 @@ def _max_e0(W: np.ndarray, rho: float, q0=None) -> _E0Max:
         return _E0Max(0.0, 0.0, np.full(n, 1.0 / n) if q0 is None else q0)
     Wp = _powered(W, rho)
     q = np.full(n, 1.0 / n) if q0 is None else np.asarray(q0, dtype=np.float64).copy()
-    for _ in range(_INNER_MAX_ITER):
+
+    def evaluate(q):
         alpha = q @ Wp
-        F = float(np.sum(alpha ** (1.0 + rho)))
-        beta = Wp @ (alpha ** rho)  # (1/(1+rho)) dF/dq_x
+        return float(np.sum(alpha ** (1.0 + rho))), Wp @ (alpha ** rho)  # F, (1/(1+rho)) dF/dq
+
+    def step(q, F, beta, mu):
+        # Arimoto (1976): multiplicative step towards the KKT condition beta_x = F on the
+        # support; beta / F keeps the power in range for small rho
+        q = q * (beta / F) ** (-mu / rho)
+        return q / q.sum()
+
+    F, beta = evaluate(q)
+    mu = 1.0
+    for _ in range(_INNER_MAX_ITER):
         lower_F = F + (1.0 + rho) * (float(beta.min()) - F)
         e0 = -math.log2(F)
         up = math.inf if lower_F <= 0 else -math.log2(lower_F)
-        # the linearization bound carries a (1 + rho) factor: rounding scales with it
-        if up - e0 <= _INNER_TOL * (1.0 + rho):
+        # the linearization bound carries a (1 + rho) factor and beta a power rho of alpha:
+        # rounding errors of the certificate grow like (1 + rho)^2
+        if up - e0 <= _INNER_TOL * (1.0 + rho) ** 2:
             break
-        # Arimoto (1976): multiplicative step towards the KKT condition beta_x = F on the support;
-        # normalize beta by F first so the power stays in range for small rho
-        q = q * (beta / F) ** (-1.0 / rho)
-        q /= q.sum()
+        q_new = step(q, F, beta, 1.0)
+        F_new, beta_new = evaluate(q_new)
+        # longer steps are kept only when they decrease F more (as for capacity): the plain
+        # step is slow for large rho, where the exponent 1/rho is small
+        q_acc = step(q, F, beta, 2.0 * mu)
+        F_acc, beta_acc = evaluate(q_acc)
+        if F_acc <= F_new:
+            q_new, F_new, beta_new = q_acc, F_acc, beta_acc
+            mu *= 2.0
+        else:
+            mu = max(1.0, mu / 4.0)
+        q, F, beta = q_new, F_new, beta_new
     else:
         raise RuntimeError(f"max over q of E0 at rho={rho} did not converge (gap {up - e0:.3g} bits)")
     return _E0Max(e0, up, q)

@@ -117,12 +117,17 @@ class QuantizationStats:
         }
 
 
-def _quantizer_tables(quantizer, d):
-    """(levels, thresholds, codes, bound_mode, bound constants) for the kernels."""
+def _quantizer_tables(quantizer, d, dtype):
+    """(levels, thresholds, codes, bound_mode, bound constants) for the kernels.
+
+    FSQ thresholds of ``dtype``: float32 thresholds compared in float64 with float32 data
+    (converted exactly) reproduce ``FSQ.encode`` on the float32 array bit for bit.
+    """
     if isinstance(quantizer, FSQ):
         if quantizer.dim != d:
             raise ValueError(f"quantizer has dim {quantizer.dim} but the source has dim {d}")
-        thr, codes = quantizer._tables(np.float64)
+        thr, codes = quantizer._tables(dtype)
+        thr = thr.astype(np.float64)
         mode = _acc.BOUND_SYM if quantizer.symmetric else _acc.BOUND_TANH
         bconst = np.array([[float(x.shift), float(x.half_l), float(x.offset), float(x.half_width)]
                            for x in quantizer._dims])
@@ -177,7 +182,9 @@ def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=Fals
     quantizer : FSQ or ScalarQuantizer
         A ScalarQuantizer is applied to every coordinate.
     source : Source, array_like or path
-        Arrays and paths are wrapped in :class:`~fsq_theory.sources.EmpiricalSource`.
+        Arrays and paths are wrapped in :class:`~fsq_theory.sources.EmpiricalSource`. float32
+        data with ``scale == 1`` are binned exactly as ``FSQ.encode`` bins the float32 array
+        (the reference's float32 semantics); everything else in float64.
     n : int
         Rows to process (``1e9`` is accepted).
     seed : int or SeedSequence, keyword-only
@@ -206,8 +213,11 @@ def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=Fals
     chunk = v.check_int("chunk_size", chunk_size, minimum=1) if chunk_size is not None else 1 << 20
     chunk = -(-chunk // _acc.BLOCK) * _acc.BLOCK
     joint_limit = v.check_int("joint_limit", joint_limit, minimum=1)
-    levels, thr, codes, mode, bconst = _quantizer_tables(quantizer, d)
     scale_v = v.per_dim("scale", scale, d, positive=True)
+    exact32 = (isinstance(source, EmpiricalSource) and source._data.dtype == np.float32
+               and (scale_v == 1.0).all())
+    levels, thr, codes, mode, bconst = _quantizer_tables(
+        quantizer, d, np.float32 if exact32 else np.float64)
     recon, has_recon = _reconstruction_table(reconstruction, quantizer, source, levels, scale_v)
     if isinstance(source, EmpiricalSource) and n > source.n_rows:
         raise ValueError(f"n = {n} exceeds the {source.n_rows} rows of the data")

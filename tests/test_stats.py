@@ -127,3 +127,13 @@ def test_bad_input():
         stream_stats("fsq", GaussianSource(dim=4), 10)
     with pytest.raises(ValueError, match="exceeds"):
         stream_stats(fsq, np.zeros((5, 4)), 6)
+
+
+def test_float32_data_binned_like_encode():
+    fsq = FSQ([8, 5, 5, 5])
+    z = (np.random.default_rng(3).standard_normal((20_000, 4)) * 1.5).astype(np.float32)
+    # put every float32 threshold (where float64 and float32 semantics can disagree) in the data
+    for k, thr in enumerate(fsq.thresholds(np.float32)):
+        z[: len(thr), k] = thr
+    st = stream_stats(fsq, z, len(z))
+    np.testing.assert_array_equal(st.counts, np.bincount(fsq.encode(z), minlength=1000))

@@ -205,6 +205,7 @@ class FSQ:
         basis = np.cumprod([1, *self._levels[:-1]], dtype=np.int64)
         basis.flags.writeable = False
         self._basis = basis
+        self._nthr = np.array([L - 1 for L in self._levels], dtype=np.int64)
 
     # --- descriptive properties ------------------------------------------------------------
     @property
@@ -312,7 +313,7 @@ class FSQ:
         """Cell index ``k_i in {0..L_i-1}`` per dimension (int64, same shape as ``z``)."""
         arr, rows = self._rows(z)
         out = np.empty(rows.shape, dtype=np.int64)
-        _k.cells_rows(rows, self._tables(rows.dtype)[0], out)
+        _k.cells_rows(rows, self._tables(rows.dtype)[0], self._nthr, out)
         return out.reshape(arr.shape)
 
     def quantize(self, z) -> np.ndarray:
@@ -320,14 +321,14 @@ class FSQ:
         arr, rows = self._rows(z)
         thr, codes = self._tables(rows.dtype)
         out = np.empty_like(rows)
-        _k.quantize_rows(rows, thr, codes, out)
+        _k.quantize_rows(rows, thr, self._nthr, codes, out)
         return out.reshape(arr.shape)
 
     def encode(self, z) -> np.ndarray:
         """Codebook indices (int64, shape ``z.shape[:-1]``)."""
         arr, rows = self._rows(z)
         out = np.empty(rows.shape[0], dtype=np.int64)
-        _k.encode_rows(rows, self._tables(rows.dtype)[0], self._basis, out)
+        _k.encode_rows(rows, self._tables(rows.dtype)[0], self._nthr, self._basis, out)
         return out.reshape(arr.shape[:-1])
 
     def _check_indices(self, indices, name="indices"):

@@ -11,56 +11,84 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-_ROWS_PER_TASK = 4096
+_TILE = 1024
 
 
 @nb.njit(cache=True, inline="always")
 def _cell(value, thr_row):
+    """Cell of one value: thresholds <= value (row padded with +inf). Used by the fused kernels."""
     c = 0
     for j in range(thr_row.shape[0]):
         c += value >= thr_row[j]
     return c
 
 
+@nb.njit(cache=True, inline="always")
+def _tile_cells(z, r0, m, k, thr, nthr, col, cnt):
+    """cnt[r] = cell of z[r0 + r, k] for r < m.
+
+    Column-at-a-time over a tile: the inner loop over rows is a contiguous compare-and-add that
+    LLVM vectorises, and only the real thresholds of dimension k are visited.
+    """
+    for r in range(m):
+        col[r] = z[r0 + r, k]
+        cnt[r] = 0
+    for j in range(nthr[k]):
+        tj = thr[k, j]
+        for r in range(m):
+            cnt[r] += np.int32(col[r] >= tj)
+
+
 @nb.njit(parallel=True, cache=True)
-def encode_rows(z, thr, basis, out):
-    """out[r] = sum_k cell(z[r, k]) * basis[k]  (z: (n, d); thr: (d, T) padded with +inf)."""
+def encode_rows(z, thr, nthr, basis, out):
+    """out[r] = sum_k cell(z[r, k]) * basis[k]  (z: (n, d); thr: (d, T); nthr[k] real thresholds)."""
     n, d = z.shape
-    ntask = (n + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK
+    ntask = (n + _TILE - 1) // _TILE
     for t in nb.prange(ntask):
-        r0 = t * _ROWS_PER_TASK
-        r1 = min(n, r0 + _ROWS_PER_TASK)
-        for r in range(r0, r1):
-            idx = 0
-            for k in range(d):
-                idx += _cell(z[r, k], thr[k]) * basis[k]
-            out[r] = idx
+        r0 = t * _TILE
+        m = min(n, r0 + _TILE) - r0
+        acc = np.zeros(_TILE, np.int64)
+        col = np.empty(_TILE, z.dtype)
+        cnt = np.empty(_TILE, np.int32)
+        for k in range(d):
+            _tile_cells(z, r0, m, k, thr, nthr, col, cnt)
+            b = basis[k]
+            for r in range(m):
+                acc[r] += cnt[r] * b
+        for r in range(m):
+            out[r0 + r] = acc[r]
 
 
 @nb.njit(parallel=True, cache=True)
-def cells_rows(z, thr, out):
+def cells_rows(z, thr, nthr, out):
     """out[r, k] = cell(z[r, k]) for each dimension k."""
     n, d = z.shape
-    ntask = (n + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK
+    ntask = (n + _TILE - 1) // _TILE
     for t in nb.prange(ntask):
-        r0 = t * _ROWS_PER_TASK
-        r1 = min(n, r0 + _ROWS_PER_TASK)
-        for r in range(r0, r1):
-            for k in range(d):
-                out[r, k] = _cell(z[r, k], thr[k])
+        r0 = t * _TILE
+        m = min(n, r0 + _TILE) - r0
+        col = np.empty(_TILE, z.dtype)
+        cnt = np.empty(_TILE, np.int32)
+        for k in range(d):
+            _tile_cells(z, r0, m, k, thr, nthr, col, cnt)
+            for r in range(m):
+                out[r0 + r, k] = cnt[r]
 
 
 @nb.njit(parallel=True, cache=True)
-def quantize_rows(z, thr, table, out):
+def quantize_rows(z, thr, nthr, table, out):
     """out[r, k] = table[k, cell(z[r, k])] (table: (d, L_max) of reconstruction values)."""
     n, d = z.shape
-    ntask = (n + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK
+    ntask = (n + _TILE - 1) // _TILE
     for t in nb.prange(ntask):
-        r0 = t * _ROWS_PER_TASK
-        r1 = min(n, r0 + _ROWS_PER_TASK)
-        for r in range(r0, r1):
-            for k in range(d):
-                out[r, k] = table[k, _cell(z[r, k], thr[k])]
+        r0 = t * _TILE
+        m = min(n, r0 + _TILE) - r0
+        col = np.empty(_TILE, z.dtype)
+        cnt = np.empty(_TILE, np.int32)
+        for k in range(d):
+            _tile_cells(z, r0, m, k, thr, nthr, col, cnt)
+            for r in range(m):
+                out[r0 + r, k] = table[k, cnt[r]]
 
 
 def pad_rows(rows, fill, dtype):

@@ -205,6 +205,14 @@ def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=Fals
     Returns
     -------
     QuantizationStats
+
+    Examples
+    --------
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.sources import GaussianSource
+    >>> st = stream_stats(FSQ([8, 5, 5, 5]), GaussianSource(dim=4), 100_000, seed=0)
+    >>> round(st.entropy_bits, 2), st.usage, round(st.mse_code, 4)
+    (9.88, 1.0, 0.0168)
     """
     if not isinstance(source, Source):
         source = EmpiricalSource(source)

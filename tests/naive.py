@@ -105,3 +105,35 @@ def quantization_stats(x, cells, codes_of_cells, bound_values, recon=None):
     if recon is not None:
         out["mse_source_per_dim"] = ((x - recon) ** 2).mean(axis=0)
     return out
+
+
+# ============================== issue 5: random codes (exponents) ==============================
+def random_code_outcomes(keys, trial_start, T, M, n, q, W, tol):
+    """Twin of ``_kernels.random_codes.random_code_outcomes``: materialize every codebook and
+    output from the same counter-based streams, then full ML log-likelihoods.
+    Returns int8 outcomes (0 correct, 1 tie, 2 error), codeword 0 sent."""
+    W = _np.asarray(W, dtype=_np.float64)
+    cum_q = _np.cumsum(q)
+    cum_w = _np.cumsum(W, axis=1)
+    with _np.errstate(divide="ignore"):
+        log_w = _np.log(W)
+    out = _np.empty(T, dtype=_np.int8)
+    for t in range(T):
+        tg = trial_start + t
+        pos = (tg * M + _np.arange(M)[:, None]) * n + _np.arange(n)[None, :]
+        u = splitmix_uniform(keys[0], keys[1], pos)
+        book = (u[..., None] > cum_q[None, None, :-1]).sum(-1)
+        un = splitmix_uniform(keys[2], keys[3], tg * n + _np.arange(n))
+        y = (un[:, None] > cum_w[book[0], :-1]).sum(-1)
+        for i in range(n):
+            while W[book[0, i], y[i]] == 0:
+                y[i] -= 1
+        ll = _np.array([sum(log_w[book[m, i], y[i]] for i in range(n)) for m in range(M)])
+        others = ll[1:]
+        if (others > ll[0] + tol).any():
+            out[t] = 2
+        elif (others >= ll[0] - tol).any():
+            out[t] = 1
+        else:
+            out[t] = 0
+    return out

@@ -292,6 +292,7 @@ class EmpiricalSource(Source):
 
     def __init__(self, data, *, key=None):
         self.path = None
+        self._key = key
         if isinstance(data, (str, Path)):
             self.path = Path(data)
             arr = _load_path(self.path, key)
@@ -307,6 +308,12 @@ class EmpiricalSource(Source):
             raise ValueError("data has no rows")
         self._data = arr
         self.dim = arr.shape[1]
+
+    def __reduce__(self):
+        # a file-backed source travels (e.g. to a Dask worker) as its path, not as its data
+        if self.path is not None:
+            return (_reopen, (str(self.path), self._key))
+        return (EmpiricalSource, (np.asarray(self._data),))
 
     @property
     def n_rows(self) -> int:
@@ -337,6 +344,10 @@ class EmpiricalSource(Source):
         for r0 in range(0, n, chunk_size):
             x = np.asarray(self._data[r0: min(n, r0 + chunk_size)], dtype=np.float64)
             yield self._finite(x, r0)
+
+
+def _reopen(path, key):
+    return EmpiricalSource(path, key=key)
 
 
 def _load_path(path: Path, key):

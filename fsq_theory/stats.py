@@ -214,6 +214,49 @@ def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=Fals
     >>> round(st.entropy_bits, 2), st.usage, round(st.mse_code, 4)
     (9.88, 1.0, 0.0168)
     """
+    plan = _make_plan(quantizer, source, n, chunk_size, scale, reconstruction, joint_limit)
+    source, n, chunk = plan.source, plan.n, plan.chunk
+    nt = numba.get_num_threads()
+    counts_joint = np.zeros((nt, plan.size if plan.joint else 1), dtype=np.int64)
+    counts_marg = np.zeros((nt, source.dim, max(plan.levels)), dtype=np.int64)
+    totals = np.zeros((source.dim, _acc.N_PART))
+    done = 0
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=n, disable=not progress, unit="row", unit_scale=True, desc="stream_stats")
+    try:
+        if source._affine is not None:
+            key = stream_key(seed)
+            for r0 in range(0, n, chunk):
+                m = min(chunk, n - r0)
+                part = _synthetic_range(plan, key, r0, m, counts_joint, counts_marg)
+                done = _acc.merge_blocks(part, m, totals, done)
+                bar.update(m)
+        else:
+            for x in source.chunks(n, chunk_size=chunk, seed=seed):
+                part = _array_range(plan, x, counts_joint, counts_marg)
+                done = _acc.merge_blocks(part, x.shape[0], totals, done)
+                bar.update(x.shape[0])
+    finally:
+        bar.close()
+    return _finish(plan, counts_joint.sum(axis=0), counts_marg.sum(axis=0), totals)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything a range of rows needs: validated inputs and the kernel tables."""
+
+    source: Source
+    n: int
+    chunk: int
+    levels: tuple
+    size: int
+    joint: bool
+    kernel_args: tuple  # (scale, thr, codes, recon, has_recon, mode, bconst, basis, joint)
+
+
+def _make_plan(quantizer, source, n, chunk_size, scale, reconstruction, joint_limit) -> _Plan:
     if not isinstance(source, Source):
         source = EmpiricalSource(source)
     d = source.dim
@@ -229,53 +272,46 @@ def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=Fals
     recon, has_recon = _reconstruction_table(reconstruction, quantizer, source, levels, scale_v)
     if isinstance(source, EmpiricalSource) and n > source.n_rows:
         raise ValueError(f"n = {n} exceeds the {source.n_rows} rows of the data")
-
     size = math.prod(levels)
     joint = size <= joint_limit
     basis = np.cumprod([1, *levels[:-1]], dtype=np.int64)
-    nt = numba.get_num_threads()
-    counts_joint = np.zeros((nt, size if joint else 1), dtype=np.int64)
-    counts_marg = np.zeros((nt, d, max(levels)), dtype=np.int64)
-    totals = np.zeros((d, _acc.N_PART))
-    done = 0
+    args = (scale_v, thr, codes, recon, has_recon, mode, bconst, basis, joint)
+    return _Plan(source, n, chunk, tuple(levels), size, joint, args)
 
-    from tqdm.auto import tqdm
 
-    bar = tqdm(total=n, disable=not progress, unit="row", unit_scale=True, desc="stream_stats")
-    common = (scale_v, thr, codes, recon, has_recon, mode, bconst, basis, joint, counts_joint,
-              counts_marg)
-    try:
-        if source._affine is not None:
-            key = stream_key(seed)
-            kind, mean, mat, full = source._affine
-            for r0 in range(0, n, chunk):
-                m = min(chunk, n - r0)
-                part = np.zeros(((m + _acc.BLOCK - 1) // _acc.BLOCK, d, _acc.N_PART))
-                _acc.stats_synthetic(kind, key[0], key[1], r0, m, mean, mat, full, *common, part)
-                done = _acc.merge_blocks(part, m, totals, done)
-                bar.update(m)
-        else:
-            for x in source.chunks(n, chunk_size=chunk, seed=seed):
-                x = np.ascontiguousarray(x, dtype=np.float64)
-                m = x.shape[0]
-                part = np.zeros(((m + _acc.BLOCK - 1) // _acc.BLOCK, d, _acc.N_PART))
-                _acc.stats_array(x, *common, part)
-                done = _acc.merge_blocks(part, m, totals, done)
-                bar.update(m)
-    finally:
-        bar.close()
+def _new_part(m, d):
+    return np.zeros(((m + _acc.BLOCK - 1) // _acc.BLOCK, d, _acc.N_PART))
 
-    marg = counts_marg.sum(axis=0)
+
+def _synthetic_range(plan, key, r0, m, counts_joint, counts_marg):
+    """Block partials of rows [r0, r0+m) generated in the kernel (r0 a multiple of BLOCK)."""
+    kind, mean, mat, full = plan.source._affine
+    part = _new_part(m, plan.source.dim)
+    _acc.stats_synthetic(kind, key[0], key[1], r0, m, mean, mat, full, *plan.kernel_args,
+                         counts_joint, counts_marg, part)
+    return part
+
+
+def _array_range(plan, x, counts_joint, counts_marg):
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    part = _new_part(x.shape[0], plan.source.dim)
+    _acc.stats_array(x, *plan.kernel_args, counts_joint, counts_marg, part)
+    return part
+
+
+def _finish(plan, counts, marg, totals) -> QuantizationStats:
+    n, levels, d = plan.n, plan.levels, plan.source.dim
+    has_recon = plan.kernel_args[4]
     marginal_counts = tuple(marg[k, :L].copy() for k, L in enumerate(levels))
-    counts = counts_joint.sum(axis=0) if joint else None
-    h = plugin_entropy_bits(counts) if joint else float("nan")
+    counts = counts if plan.joint else None
+    h = plugin_entropy_bits(counts) if plan.joint else float("nan")
     mse_c = totals[:, _acc.P_SSE_CODE] / n
     mse_s = totals[:, _acc.P_SSE_SRC] / n if has_recon else np.full(d, np.nan)
     return QuantizationStats(
         n=n, levels=tuple(levels), counts=counts, marginal_counts=marginal_counts,
         entropy_bits=h,
         marginal_entropy_bits=np.array([plugin_entropy_bits(c) for c in marginal_counts]),
-        usage=float(np.count_nonzero(counts) / size) if joint else float("nan"),
+        usage=float(np.count_nonzero(counts) / plan.size) if plan.joint else float("nan"),
         perplexity=float(2.0 ** h), mse_code=float(mse_c.mean()), mse_code_per_dim=mse_c,
         mse_source=float(mse_s.mean()), mse_source_per_dim=mse_s,
         mean=totals[:, _acc.P_MEAN].copy(),

@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: figures figures-quick test check bench clean
+.PHONY: figures figures-quick test check bench clean paper
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -30,7 +30,15 @@ test: $(VENV)/.installed-test
 	$(BIN)/fsq-theory check
 
 bench: $(VENV)/.installed
-	$(BIN)/python benchmarks/bench_quantize.py
+	$(BIN)/python scripts/bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The paper needs TeX, installed from Debian packages only here (not by `make test`/`make figures`).
+paper: figures
+	command -v pdflatex >/dev/null || (apt-get update && apt-get install -y --no-install-recommends \
+	    texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended)
+	$(BIN)/python scripts/make_paper_tables.py
+	cd paper && pdflatex -interaction=nonstopmode -halt-on-error main.tex >/dev/null && \
+	    pdflatex -interaction=nonstopmode -halt-on-error main.tex

@@ -386,8 +386,8 @@ def _marginals(source, d: int):
     return None
 
 
-def _as_samples(x, d: int, name="source") -> np.ndarray:
-    arr = v.as_real_array(name, x).astype(np.float64, copy=False)
+def _as_samples(x, d: int, name="source", *, finite=True) -> np.ndarray:
+    arr = v.as_real_array(name, x, finite=finite).astype(np.float64, copy=False)
     if d == 1 and arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[1] != d or arr.shape[0] == 0:
@@ -433,6 +433,25 @@ def _quantized_samples(quantizer, x, *, scale, reconstruction, domain):
         pts = sq.points if reconstruction == "points" else _sample_centroids(sq, x[:, i], k)
         q[:, i] = pts[k]
     return x, q
+
+
+def _sample_sse(sqs, x: np.ndarray) -> float:
+    """sum_j ||x_j - Q(x_j)||^2 by the fused numba kernel (one pass, no temporaries)."""
+    from ._kernels import w2 as _kw2
+
+    d = len(sqs)
+    T = max(sq.n_cells for sq in sqs) - 1
+    thr = np.full((d, max(T, 1)), np.inf)
+    pts = np.zeros((d, T + 1))
+    nthr = np.empty(d, dtype=np.int64)
+    for i, sq in enumerate(sqs):
+        thr[i, : sq.n_cells - 1] = sq.thresholds
+        pts[i, : sq.n_cells] = sq.points
+        nthr[i] = sq.n_cells - 1
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    out = np.empty(-(-x.shape[0] // _kw2.BLOCK))
+    _kw2.sse_blocks(x, thr, nthr, pts, out)
+    return float(out.sum())
 
 
 def _bounded_w2sq_dist(quantizer: FSQ, i: int, sq: ScalarQuantizer, dist, scale_i: float):
@@ -503,6 +522,14 @@ def w2_quantization(quantizer, source, *, domain: str = "source", reconstruction
     d = len(sqs)
     margs = _marginals(source, d)
     if margs is None:
+        if domain == "source" and reconstruction == "points":
+            # the fused kernel propagates NaN/inf into the sum, so finiteness is checked on the
+            # result and the full scan (for the error message) runs only when it fails
+            x = _as_samples(source, d, finite=False)
+            w2sq = _sample_sse(sqs, x) / x.shape[0]
+            if not math.isfinite(w2sq):
+                v.check_finite("source", x)
+            return w2sq if squared else math.sqrt(w2sq)
         x = _as_samples(source, d)
         a, q = _quantized_samples(quantizer, x, scale=scale, reconstruction=reconstruction,
                                   domain=domain)

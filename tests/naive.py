@@ -137,3 +137,21 @@ def random_code_outcomes(keys, trial_start, T, M, n, q, W, tol):
         else:
             out[t] = 0
     return out
+
+
+# --- geometry (fsq_theory._kernels.w2) ------------------------------------------------------
+def quantization_sse(x, thresholds, points):
+    """Plain-numpy twin of _kernels.w2.sse_blocks summed: sum_{r,k} (x[r,k] - Q_k(x[r,k]))^2.
+
+    ``thresholds`` and ``points`` are per-dimension lists; a value equal to a threshold belongs
+    to the upper cell.
+    """
+    import numpy as np
+
+    x = np.asarray(x, dtype=np.float64)
+    total = 0.0
+    for k in range(x.shape[1]):
+        cell = np.searchsorted(np.asarray(thresholds[k]), x[:, k], side="right")
+        e = x[:, k] - np.asarray(points[k])[cell]
+        total += float(np.dot(e, e))
+    return total

@@ -212,3 +212,20 @@ def test_bad_inputs():
         W.w2_gaussian([0, 0], np.eye(2), [0], 1.0)
     with pytest.raises(ValueError, match="method"):
         W.w2_quantization_pot(FSQ([5]), np.zeros((10, 1)), method="sinkhorn")
+
+
+def test_kernel_matches_naive_twin():
+    import naive
+
+    rng = np.random.default_rng(9)
+    f = FSQ([8, 3, 5])
+    sqs = f.scalar_quantizers([0.7, 1.0, 2.0])
+    x = rng.normal(size=(20_000, 3))
+    x[:5, 0] = sqs[0].thresholds[:5]  # ties go to the upper cell in both
+    ours = W._sample_sse(sqs, x)
+    ref = naive.quantization_sse(x, [sq.thresholds for sq in sqs], [sq.points for sq in sqs])
+    assert ours == pytest.approx(ref, rel=1e-12)
+    assert W.w2_quantization(f, x, scale=[0.7, 1.0, 2.0], squared=True) == pytest.approx(
+        ref / x.shape[0], rel=1e-12)
+    with pytest.raises(ValueError, match="source contains 10 non-finite"):
+        W.w2_quantization(f, np.where(np.arange(3) == 1, np.nan, x[:10]))

@@ -625,15 +625,17 @@ def token_source_coding(token_distribution, *, codebook_size: int, dim: int, rat
 _SIM_WORK_MAX = 2e10  # trials * M * n symbol look-ups (ML decoding), a few tens of seconds
 
 
-def _entropy_of(seed):
-    """Entropy for ``SeedSequence`` from an int / SeedSequence / Generator / None."""
+def _seed_sequence(seed) -> np.random.SeedSequence:
+    """``SeedSequence`` from an int, a sequence of ints, a SeedSequence, a Generator or None."""
     if isinstance(seed, np.random.SeedSequence):
-        return seed.entropy
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**63))
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0):
         return seed
-    raise TypeError(f"seed must be a non-negative int, a SeedSequence, a Generator or None, got {seed!r}")
+    if isinstance(seed, np.random.Generator):
+        return np.random.SeedSequence(int(seed.integers(0, 2**63)))
+    try:
+        return np.random.SeedSequence(seed)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"seed must be a non-negative int (or sequence of them), a SeedSequence, "
+                        f"a Generator or None, got {seed!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -777,7 +779,7 @@ def simulate_random_codes(W, n, R, *, trials: int = 10_000, seed=None,
     cum_w = np.cumsum(ch.W, axis=1)
     with np.errstate(divide="ignore"):
         log_w = np.log(ch.W)
-    keys = np.random.SeedSequence(_entropy_of(seed)).generate_state(4, dtype=np.uint64)
+    keys = _seed_sequence(seed).generate_state(4, dtype=np.uint64)
     out = np.empty(trials, dtype=np.int8)
     # codewords are generated inside the kernel from counter-based streams: the outcome of trial
     # t depends on (seed, t) only

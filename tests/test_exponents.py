@@ -259,3 +259,25 @@ def test_bad_input():
         random_coding_exponent([[0.5, 0.4], [0.5, 0.5]], 0.1)
     with pytest.raises(ValueError, match="P must be non-negative"):
         source_coding_exponent([0.5, -0.5, 1.0], 0.2)
+
+
+def test_token_source_coding_from_stream_stats():
+    # empirical FSQ token distribution of Gaussian latents: plug-in entropy against the exact
+    # entropy of the product of Gaussian cell probabilities (Miller-Madow bias + 5 se margin)
+    from fsq_theory import FSQ
+    from fsq_theory.cells import cell_probabilities
+    from fsq_theory.sources import GaussianSource
+    from fsq_theory.stats import stream_stats
+
+    fsq = FSQ([8, 5, 5, 5])
+    n = 400_000
+    st = stream_stats(fsq, GaussianSource(dim=4), n, seed=0)
+    r = token_source_coding(st.counts, codebook_size=fsq.codebook_size, dim=fsq.dim)
+    exact = sum(-(p * np.log2(p)).sum() for p in map(cell_probabilities, fsq.scalar_quantizers()))
+    bias = (np.count_nonzero(st.counts) - 1) / (2 * n * math.log(2))
+    p = st.counts / n
+    se = math.sqrt(max(np.sum(p * np.log2(np.where(p > 0, p, 1)) ** 2) - r.entropy_per_vector ** 2, 0) / n)
+    assert abs(r.entropy_per_vector + bias - exact) < 5 * se + 1e-3
+    assert r.fixed_rate_per_vector == pytest.approx(fsq.rate_bits)
+    assert r.entropy_saving == pytest.approx(fsq.rate_bits - r.entropy_per_vector)
+    assert np.all(np.diff(r.exponents[:-1]) >= 0)  # exponent increases with the rate

@@ -27,7 +27,7 @@ from .quantizer import FSQ, ScalarQuantizer
 
 __all__ = [
     "DiscreteChannel", "bsc", "bec", "z_channel", "fsq_awgn_channel", "fsq_code_quantizers",
-    "CapacityResult", "capacity", "capacity_result", "log_base_factor",
+    "CapacityResult", "capacity", "capacity_result", "log_base_factor", "binary_entropy",
 ]
 
 _ROW_SUM_TOL = 1e-9
@@ -145,16 +145,12 @@ def check_channel(W) -> DiscreteChannel:
 
 def check_input_distribution(q, n: int, name: str = "q") -> np.ndarray:
     """Validate a probability vector of length ``n`` (non-negative, sums to 1 within 1e-9)."""
-    arr = v.as_real_array(name, q).astype(np.float64)
+    from .information import check_pmf
+
+    arr = check_pmf(name, q)
     if arr.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},), got shape {arr.shape}")
-    if (arr < 0).any():
-        i = int(np.flatnonzero(arr < 0)[0])
-        raise ValueError(f"{name} must be non-negative; {name}[{i}] = {arr[i]!r}")
-    s = float(arr.sum())
-    if abs(s - 1.0) > _ROW_SUM_TOL:
-        raise ValueError(f"{name} must sum to 1, got sum {s!r}")
-    return arr / s
+    return arr / arr.sum()
 
 
 def _row_divergences_bits(W: np.ndarray, out: np.ndarray) -> np.ndarray:

@@ -479,16 +479,11 @@ def critical_rate(W, *, base=2) -> float:
 # Source coding
 # ---------------------------------------------------------------------------------------------
 def _check_pmf(name, p) -> np.ndarray:
-    arr = v.as_real_array(name, p).astype(np.float64)
-    if arr.ndim != 1 or arr.size < 1:
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {arr.shape}")
-    if (arr < 0).any():
-        i = int(np.flatnonzero(arr < 0)[0])
-        raise ValueError(f"{name} must be non-negative; {name}[{i}] = {arr[i]!r}")
-    s = float(arr.sum())
-    if s <= 0:
-        raise ValueError(f"{name} must have a positive sum, got {s!r}")
-    return arr / s
+    """A pmf (floats summing to 1) or integer counts, as a normalized float64 vector."""
+    from .information import _counts_or_pmf
+
+    _, arr = _counts_or_pmf(name, p)
+    return arr / arr.sum()
 
 
 def _entropy_bits(p: np.ndarray) -> float:
@@ -520,7 +515,7 @@ def source_coding_exponent(P, R, *, base=2) -> float:
     Parameters
     ----------
     P : array_like
-        Probabilities or counts (normalized here); zeros allowed.
+        Probabilities (floats summing to 1) or integer counts; zeros allowed.
     R : float
         Rate, >= 0, in ``base`` units per symbol.
 
@@ -596,7 +591,8 @@ def token_source_coding(token_distribution, *, codebook_size: int, dim: int, rat
     Parameters
     ----------
     token_distribution : array_like, shape (|C|,)
-        Token probabilities or counts (e.g. ``stream_stats(...).counts``).
+        Token probabilities (floats summing to 1) or integer counts (e.g.
+        ``stream_stats(...).counts``).
     codebook_size : int, keyword-only
         :math:`|C|` (must equal the length of ``token_distribution``).
     dim : int, keyword-only

@@ -257,7 +257,7 @@ def test_bad_input():
         gallager_e0(ch, 0.5, [0.5, 0.6])
     with pytest.raises(ValueError, match="row-stochastic"):
         random_coding_exponent([[0.5, 0.4], [0.5, 0.5]], 0.1)
-    with pytest.raises(ValueError, match="P must be non-negative"):
+    with pytest.raises(ValueError, match="P must be >= 0"):
         source_coding_exponent([0.5, -0.5, 1.0], 0.2)
 
 

@@ -281,3 +281,40 @@ def test_token_source_coding_from_stream_stats():
     assert r.fixed_rate_per_vector == pytest.approx(fsq.rate_bits)
     assert r.entropy_saving == pytest.approx(fsq.rate_bits - r.entropy_per_vector)
     assert np.all(np.diff(r.exponents[:-1]) >= 0)  # exponent increases with the rate
+
+
+def _slsqp_max(fun, x0, bounds, n_q):
+    """Maximize fun(x) with x = (extra..., q) and q on the simplex, by SLSQP (an algorithm
+    independent of the package's Blahut-Arimoto / Arimoto iterations)."""
+    from scipy.optimize import minimize
+
+    cons = [{"type": "eq", "fun": lambda x: x[-n_q:].sum() - 1.0}]
+    res = minimize(lambda x: -fun(x), x0, method="SLSQP", bounds=bounds, constraints=cons,
+                   options={"ftol": 1e-15, "maxiter": 2000})
+    return -res.fun
+
+
+def test_fsq_channel_against_direct_optimization():
+    # 5-level FSQ token channel at 3 dB: the optimal input is not uniform (outer codes are
+    # more reliable), so this exercises the maximization over q
+    ch = fsq_awgn_channel([5], 3.0)
+    W = ch.W
+    n = W.shape[0]
+    q0 = np.full(n, 1 / n)
+
+    def mi(q):
+        q = np.clip(q, 0, None)
+        out = q @ W
+        return float(np.sum(q[:, None] * W * np.log2(W / out[None, :])))
+
+    assert capacity(ch) == pytest.approx(_slsqp_max(mi, q0, [(0, 1)] * n, n), abs=1e-8)
+
+    def e0(x):
+        rho, q = x[0], np.clip(x[1:], 0, None)
+        return -math.log2(np.sum((q @ W ** (1 / (1 + rho))) ** (1 + rho)))
+
+    for R in (0.2, 0.5, 0.75):  # Er well above SLSQP's resolution (not next to C = 0.92)
+        direct = _slsqp_max(lambda x: e0(x) - x[0] * R, np.r_[0.5, q0], [(0, 1)] + [(0, 1)] * n, n)
+        assert random_coding_exponent(ch, R) == pytest.approx(direct, abs=1e-8)
+    R0 = _slsqp_max(lambda x: e0(np.r_[1.0, x]), q0, [(0, 1)] * n, n)
+    assert cutoff_rate(ch) == pytest.approx(R0, abs=1e-9)

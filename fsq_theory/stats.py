@@ -253,7 +253,7 @@ class _Plan:
     levels: tuple
     size: int
     joint: bool
-    kernel_args: tuple  # (scale, thr, codes, recon, has_recon, mode, bconst, basis, joint)
+    kernel_args: tuple  # (scale, thr, nthr, codes, recon, has_recon, mode, bconst, basis, joint)
 
 
 def _make_plan(quantizer, source, n, chunk_size, scale, reconstruction, joint_limit) -> _Plan:
@@ -275,7 +275,8 @@ def _make_plan(quantizer, source, n, chunk_size, scale, reconstruction, joint_li
     size = math.prod(levels)
     joint = size <= joint_limit
     basis = np.cumprod([1, *levels[:-1]], dtype=np.int64)
-    args = (scale_v, thr, codes, recon, has_recon, mode, bconst, basis, joint)
+    nthr = np.array([L - 1 for L in levels], dtype=np.int64)
+    args = (scale_v, thr, nthr, codes, recon, has_recon, mode, bconst, basis, joint)
     return _Plan(source, n, chunk, tuple(levels), size, joint, args)
 
 
@@ -301,7 +302,7 @@ def _array_range(plan, x, counts_joint, counts_marg):
 
 def _finish(plan, counts, marg, totals) -> QuantizationStats:
     n, levels, d = plan.n, plan.levels, plan.source.dim
-    has_recon = plan.kernel_args[4]
+    has_recon = plan.kernel_args[5]
     marginal_counts = tuple(marg[k, :L].copy() for k, L in enumerate(levels))
     counts = counts if plan.joint else None
     h = plugin_entropy_bits(counts) if plan.joint else float("nan")

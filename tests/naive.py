@@ -64,15 +64,62 @@ def splitmix_uniform(key0, key1, j):
     return ((h >> _np.uint64(11)).astype(_np.float64) + 0.5) * 2.0 ** -53
 
 
+def _bits(key0, key1, j):
+    """64 random bits at positions ``j`` (uint64 arithmetic, vectorised)."""
+    M = _np.uint64(0xFFFFFFFFFFFFFFFF)
+
+    def mix(z):
+        z = ((z ^ (z >> _np.uint64(30))) * _np.uint64(0xBF58476D1CE4E5B9)) & M
+        z = ((z ^ (z >> _np.uint64(27))) * _np.uint64(0x94D049BB133111EB)) & M
+        return z ^ (z >> _np.uint64(31))
+
+    with _np.errstate(over="ignore"):
+        j = _np.asarray(j).astype(_np.uint64)
+        return mix(mix(_np.uint64(key0) + (j + _np.uint64(1)) * _np.uint64(0x9E3779B97F4A7C15)) ^ _np.uint64(key1)), mix
+
+
+def _ziggurat_normal(key0, key1, j, tables):
+    """One ziggurat normal at position ``j``, written as Marsaglia & Tsang's loop in plain Python."""
+    zk, zw, zf = tables
+    r = 3.6541528853610088
+    h, mix = _bits(key0, key1, j)
+    h = int(h)
+    t = 0
+
+    def draw():
+        nonlocal t
+        t += 1
+        with _np.errstate(over="ignore"):
+            salt = int(mix(_np.uint64(t)))
+        return int(_bits(key0, int(key1) ^ salt, j)[0])
+
+    uni = lambda b: ((b >> 11) + 0.5) * 2.0 ** -53  # noqa: E731
+    while True:
+        idx = h & 0xFF
+        h >>= 8
+        neg = h & 1
+        rabs = (h >> 1) & 0x000FFFFFFFFFFFFF
+        x = rabs * zw[idx] * (-1 if neg else 1)
+        if rabs < int(zk[idx]):
+            return x
+        if idx == 0:
+            while True:
+                xx = -_math.log(uni(draw())) / r
+                yy = -_math.log(uni(draw()))
+                if 2 * yy > xx * xx:
+                    return -(r + xx) if neg else r + xx
+        if (zf[idx - 1] - zf[idx]) * uni(draw()) + zf[idx] < _math.exp(-0.5 * x * x):
+            return x
+        h = draw()
+
+
 def stream_noise(kind, key0, key1, start, n):
-    """Twin of ``_kernels.rng.fill_noise``: 0 normal (Box-Muller pairs), 1 Laplace, 2 uniform."""
+    """Twin of ``_kernels.rng.fill_noise``: 0 normal (ziggurat), 1 Laplace, 2 uniform."""
     j = _np.arange(start, start + n, dtype=_np.int64)
     if kind == 0:
-        p = j >> 1
-        u1 = splitmix_uniform(key0, key1, 2 * p)
-        u2 = splitmix_uniform(key0, key1, 2 * p + 1)
-        r = _np.sqrt(-2.0 * _np.log(u1))
-        return _np.where(j % 2 == 0, r * _np.cos(2 * _math.pi * u2), r * _np.sin(2 * _math.pi * u2))
+        from fsq_theory._kernels.rng import _ZF, _ZK, _ZW  # the tables are data, tested on their own
+
+        return _np.array([_ziggurat_normal(key0, key1, int(i), (_ZK, _ZW, _ZF)) for i in j])
     u = splitmix_uniform(key0, key1, j)
     if kind == 1:
         return _np.where(u < 0.5, _np.log(2 * u), -_np.log(2 * (1 - u)))

@@ -131,3 +131,33 @@ def test_source_bad_parameters():
 def test_singular_covariance_is_accepted():
     x = next(GaussianSource(cov=[[1.0, 1.0], [1.0, 1.0]]).chunks(1000, seed=0))
     np.testing.assert_allclose(x[:, 0], x[:, 1], atol=1e-12)
+
+
+def test_ziggurat_tables_have_equal_layer_areas():
+    """Marsaglia & Tsang (2000): every layer of the 256-layer ziggurat has area v = 4.92867323399e-3."""
+    k, w, f = krng._ZK, krng._ZW, krng._ZF
+    x = w * 2.0 ** 52
+    v, r = 4.92867323399e-3, 3.6541528853610088
+    areas = x[1:] * (f[:-1] - f[1:])  # layers 1..255: width x_i, height f_{i-1} - f_i
+    np.testing.assert_allclose(areas, v, rtol=1e-9)
+    # base: rectangle r * f(r) plus the tail integral beyond r equals v; x_0 = v / f(r)
+    tail = np.sqrt(np.pi / 2) * stats.norm.sf(r) * 2
+    assert r * np.exp(-r * r / 2) + tail == pytest.approx(v, rel=1e-9)
+    assert x[0] == pytest.approx(v / np.exp(-r * r / 2), rel=1e-15)
+    np.testing.assert_array_equal(k[2:], np.floor(x[1:-1] / x[2:] * 2.0 ** 52).astype(np.uint64))
+
+
+def test_normal_stream_tails_and_moments():
+    """Tail masses beyond the ziggurat base (r = 3.654) and deep in the tail, against exact values."""
+    n = 4_000_000
+    k0, k1 = stream_key(123)
+    e = np.empty(n)
+    krng.fill_noise_parallel(krng.NOISE_NORMAL, k0, k1, 0, e)
+    for c in (1.0, 2.5, 3.6541528853610088, 4.5):
+        p = 2 * stats.norm.sf(c)
+        frac = np.mean(np.abs(e) > c)
+        assert abs(frac - p) < 5 * np.sqrt(p * (1 - p) / n), c
+    assert abs(e.mean()) < 5 / np.sqrt(n)
+    assert abs(e.var() - 1) < 5 * np.sqrt(2 / n)
+    # kurtosis 3 (SE sqrt(96/n))
+    assert abs(np.mean(e ** 4) - 3) < 5 * np.sqrt(96 / n)

@@ -15,15 +15,6 @@ _TILE = 1024
 
 
 @nb.njit(cache=True, inline="always")
-def _cell(value, thr_row):
-    """Cell of one value: thresholds <= value (row padded with +inf). Used by the fused kernels."""
-    c = 0
-    for j in range(thr_row.shape[0]):
-        c += value >= thr_row[j]
-    return c
-
-
-@nb.njit(cache=True, inline="always")
 def _tile_cells(z, r0, m, k, thr, nthr, col, cnt):
     """cnt[r] = cell of z[r0 + r, k] for r < m.
 

@@ -10,8 +10,12 @@ pseudorandom number generators", OOPSLA 2014), which passes BigCrush; the second
 streams whose ``key0`` values are close. Keys come from ``numpy.random.SeedSequence``.
 
 Uniforms use the top 53 bits, centred: ``u = (bits >> 11) + 0.5) * 2**-53`` lies in (0, 1) and is
-never 0 or 1. Normals come from Box-Muller on the pair ``(u[2p], u[2p+1])``: element ``2p`` is
-``r cos(2 pi u2)`` and element ``2p+1`` is ``r sin(2 pi u2)`` with ``r = sqrt(-2 log u1)``.
+never 0 or 1. Normals use the 256-layer ziggurat of Marsaglia & Tsang ("The ziggurat method for
+generating random variables", J. Stat. Softw. 5(8), 2000) in the 64-bit form numpy uses: element
+``j`` takes the bits at position ``j`` (8 bits layer, 1 bit sign, 52 bits abscissa) and is accepted
+at once with probability 0.9925; the rare wedge and tail draws take their extra bits from
+sub-streams at the same position (``key1`` salted by the draw number), so element ``j`` remains a
+function of ``(key, j)`` alone. Laplace noise is the inverse CDF of the uniform at ``j``.
 """
 
 from __future__ import annotations
@@ -30,13 +34,48 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _TWO_M53 = 2.0 ** -53
-_TWO_PI = 2.0 * math.pi
 
 NOISE_NORMAL = 0
 NOISE_LAPLACE = 1
 NOISE_UNIFORM = 2
 
 _ELEMS_PER_TASK = 1 << 15
+
+
+def _ziggurat_tables(n_layers=256, r=3.6541528853610088, v=4.92867323399e-3):
+    """Layer tables of the normal ziggurat (Marsaglia & Tsang 2000, ``zigset`` with 256 layers).
+
+    Layer 0 is the base (rectangle plus tail beyond ``r``); layer ``i`` has right edge ``w[i]*2**52``
+    and is accepted outright when the 52-bit abscissa is below ``k[i]``; ``f[i]`` is the density
+    ``exp(-x_i^2/2)`` at its edge.
+    """
+    m1 = 2.0 ** 52
+    k = np.zeros(n_layers, dtype=np.uint64)
+    w = np.zeros(n_layers)
+    f = np.zeros(n_layers)
+    dn = tn = r
+    q = v / math.exp(-0.5 * dn * dn)
+    k[0] = np.uint64((dn / q) * m1)
+    k[1] = 0
+    w[0] = q / m1
+    w[n_layers - 1] = dn / m1
+    f[0] = 1.0
+    f[n_layers - 1] = math.exp(-0.5 * dn * dn)
+    for i in range(n_layers - 2, 0, -1):
+        dn = math.sqrt(-2.0 * math.log(v / dn + math.exp(-0.5 * dn * dn)))
+        k[i + 1] = np.uint64((dn / tn) * m1)
+        tn = dn
+        f[i] = math.exp(-0.5 * dn * dn)
+        w[i] = dn / m1
+    return k, w, f
+
+
+_ZK, _ZW, _ZF = _ziggurat_tables()
+_ZR = 3.6541528853610088
+_ZINV_R = 1.0 / _ZR
+_MASK52 = np.uint64(0x000FFFFFFFFFFFFF)
+_MASK8 = np.uint64(0xFF)
+_S8 = np.uint64(8)
 
 
 @nb.njit(cache=True, inline="always")
@@ -49,8 +88,49 @@ def _mix(z):
 @nb.njit(cache=True, inline="always")
 def uniform_at(key0, key1, j):
     """Uniform in (0, 1) at stream position ``j`` (uint64 key words, int64 ``j``)."""
-    h = _mix(_mix(key0 + (np.uint64(j) + _ONE) * _GAMMA) ^ key1)
+    return _to_uniform(bits_at(key0, key1, j))
+
+
+@nb.njit(cache=True, inline="always")
+def bits_at(key0, key1, j):
+    """64 random bits at stream position ``j``."""
+    return _mix(_mix(key0 + (np.uint64(j) + _ONE) * _GAMMA) ^ key1)
+
+
+@nb.njit(cache=True, inline="always")
+def _to_uniform(h):
     return (np.float64(h >> _S11) + 0.5) * _TWO_M53
+
+
+@nb.njit(cache=True)
+def normal_at(key0, key1, j, zk, zw, zf):
+    """Standard normal at stream position ``j`` (ziggurat; extra draws from salted sub-streams)."""
+    h = bits_at(key0, key1, j)
+    t = np.uint64(0)
+    while True:
+        idx = np.int64(h & _MASK8)
+        h >>= _S8
+        neg = (h & _ONE) == _ONE
+        rabs = (h >> _ONE) & _MASK52
+        x = np.float64(rabs) * zw[idx]
+        if neg:
+            x = -x
+        if rabs < zk[idx]:
+            return x
+        if idx == 0:
+            while True:  # tail beyond r (Marsaglia 1964)
+                t += _ONE
+                xx = -_ZINV_R * math.log(_to_uniform(bits_at(key0, key1 ^ _mix(t), j)))
+                t += _ONE
+                yy = -math.log(_to_uniform(bits_at(key0, key1 ^ _mix(t), j)))
+                if yy + yy > xx * xx:
+                    return -(_ZR + xx) if neg else _ZR + xx
+        t += _ONE
+        u = _to_uniform(bits_at(key0, key1 ^ _mix(t), j))
+        if (zf[idx - 1] - zf[idx]) * u + zf[idx] < math.exp(-0.5 * x * x):
+            return x
+        t += _ONE
+        h = bits_at(key0, key1 ^ _mix(t), j)
 
 
 @nb.njit(cache=True, inline="always")
@@ -66,24 +146,9 @@ def fill_noise(kind, key0, key1, start, out):
     """out[i] = noise of ``kind`` at stream position ``start + i`` (sequential)."""
     n = out.shape[0]
     if kind == NOISE_NORMAL:
-        j = start
-        i = 0
-        while i < n:
-            p = j >> 1
-            u1 = uniform_at(key0, key1, 2 * p)
-            u2 = uniform_at(key0, key1, 2 * p + 1)
-            r = math.sqrt(-2.0 * math.log(u1))
-            a = _TWO_PI * u2
-            if j & 1 == 0:
-                out[i] = r * math.cos(a)
-                if i + 1 < n:
-                    out[i + 1] = r * math.sin(a)
-                i += 2
-                j += 2
-            else:
-                out[i] = r * math.sin(a)
-                i += 1
-                j += 1
+        zk, zw, zf = _ZK, _ZW, _ZF
+        for i in range(n):
+            out[i] = normal_at(key0, key1, start + i, zk, zw, zf)
     elif kind == NOISE_LAPLACE:
         for i in range(n):
             out[i] = _laplace_from_uniform(uniform_at(key0, key1, start + i))

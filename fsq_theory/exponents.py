@@ -435,6 +435,8 @@ def expurgated_exponent(W, R, *, base=2) -> float:
         E_{ex}(R) = \sup_{\rho\ge1}\ \max_q\ \Big[-\rho\log\sum_{x,x'}q(x)q(x')
         \Big(\sum_y\sqrt{W(y|x)W(y|x')}\Big)^{1/\rho} - \rho R\Big]
 
+    The supremum over :math:`\rho` is searched up to :math:`\rho = 10^6`; at ``R = 0`` the
+    result is the value there (the limit :math:`\rho\to\infty` is approached from below).
     It exceeds :math:`E_r(R)` at low rates and coincides with :math:`R_0 - R` on
     :math:`[R_x, R_{crit}]`. The maximization over ``q`` is a quadratic program that is convex
     when :math:`B^{1/\rho}` is positive semidefinite (Jelinek 1968), always the case for binary

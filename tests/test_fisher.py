@@ -132,3 +132,11 @@ def test_bad_family_and_quantizer():
         F.fisher_information([0.0], stats.norm, (0, 1))
     with pytest.raises(ValueError, match="sum to 1"):
         F.fisher_rao_distance([0.5, 0.6], [0.5, 0.5])
+
+
+@pytest.mark.slow
+def test_figure_fisher_loss_regenerates(tmp_path):
+    from fsq_theory.figures import make_figure
+
+    paths = make_figure("fisher_loss", outdir=tmp_path, quick=True, seed=0)
+    assert all(p.stat().st_size > 0 for p in paths.values())

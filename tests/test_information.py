@@ -193,3 +193,11 @@ def test_correlated_source_refused_for_exact_flow():
         I.information_flow(FSQ([5, 5]), src)
     ok = I.information_flow(FSQ([5, 5]), GaussianSource([1.0, 2.0]))
     assert ok.h_z > 0
+
+
+@pytest.mark.slow
+def test_figure_information_flow_regenerates(tmp_path):
+    from fsq_theory.figures import make_figure
+
+    paths = make_figure("information_flow", outdir=tmp_path, quick=True, seed=0)
+    assert all(p.stat().st_size > 0 for p in paths.values())

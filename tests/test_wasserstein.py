@@ -229,3 +229,11 @@ def test_kernel_matches_naive_twin():
         ref / x.shape[0], rel=1e-12)
     with pytest.raises(ValueError, match="source contains 10 non-finite"):
         W.w2_quantization(f, np.where(np.arange(3) == 1, np.nan, x[:10]))
+
+
+@pytest.mark.slow
+def test_figure_w2_levels_regenerates(tmp_path):
+    from fsq_theory.figures import make_figure
+
+    paths = make_figure("w2_levels", outdir=tmp_path, quick=True, seed=0)
+    assert all(p.stat().st_size > 0 for p in paths.values())

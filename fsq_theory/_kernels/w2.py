@@ -2,13 +2,15 @@
 
 ``sse_blocks`` returns per-block sums of ``sum_k (x[r, k] - points[k, cell(x[r, k])])^2`` over
 fixed blocks of ``BLOCK`` rows; the caller adds them in block order, so the result does not
-depend on the thread count.
+depend on the thread count. Cells come from the encoder's vectorised compare-and-add tile.
 """
 
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
+
+from .encode import _tile_cells
 
 BLOCK = 8192
 
@@ -22,22 +24,14 @@ def sse_blocks(x, thr, nthr, points, out):
     belongs to the upper cell (``searchsorted(..., side="right")``).
     """
     n, d = x.shape
-    nblocks = out.shape[0]
-    for b in nb.prange(nblocks):
+    for b in nb.prange(out.shape[0]):
         r0 = b * BLOCK
         m = min(BLOCK, n - r0)
         cnt = np.empty(m, dtype=np.int32)
         col = np.empty(m)
         acc = 0.0
         for k in range(d):
-            for r in range(m):
-                col[r] = x[r0 + r, k]
-                cnt[r] = 0
-            # compare-and-add over the thresholds: a contiguous loop LLVM vectorises
-            for j in range(nthr[k]):
-                tj = thr[k, j]
-                for r in range(m):
-                    cnt[r] += np.int32(col[r] >= tj)
+            _tile_cells(x, r0, m, k, thr, nthr, col, cnt)
             pk = points[k]
             for r in range(m):
                 e = col[r] - pk[cnt[r]]

@@ -62,16 +62,18 @@ def main():
         ("w2_1d sort path (exact)", n, *best_of(lambda: w2_1d(x, q, squared=True), args.repeat)),
         ("ot.wasserstein_1d (exact)", n, *best_of(lambda: float(ot.wasserstein_1d(x, q, p=2)),
                                                   args.repeat)),
-        (f"ot.emd2 subsample", args.n_sub, *best_of(emd, args.repeat)),
+        ("ot.emd2 subsample", args.n_sub, *best_of(emd, args.repeat)),
     ]
     t_emd = rows[-1][2]
-    print(f"# bench_w2: numpy {np.__version__}, POT {ot.__version__}, {platform.processor() or platform.machine()}, "
+    cpu = platform.processor() or platform.machine()
+    print(f"# bench_w2: numpy {np.__version__}, POT {ot.__version__}, {cpu}, "
           f"{os.cpu_count()} cpus, n = {n}, FSQ([8]) cells, N(0,1) sample, seed {args.seed}")
     print(f"{'method':34s} {'points':>10s} {'seconds':>9s} {'W2^2':>14s} {'emd2 time / this':>17s}")
     for name, pts, t, val in rows:
         print(f"{name:34s} {pts:>10d} {t:9.4f} {val:14.10f} {t_emd / t:17.1f}")
     exact_sub = float(np.mean((xs - qs) ** 2))
-    print(f"subsample distortion {exact_sub:.10f} (emd2 equals it: theorem W2^2 = MSE for monotone Q)")
+    print(f"subsample distortion {exact_sub:.10f} "
+          "(emd2 equals it: theorem W2^2 = MSE for monotone Q)")
 
 
 if __name__ == "__main__":

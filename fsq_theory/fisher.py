@@ -38,7 +38,8 @@ from scipy import integrate, stats
 from . import _validation as v
 from .cells import cell_probabilities
 from .information import check_pmf
-from .quantizer import FSQ, ScalarQuantizer
+from .quantizer import ScalarQuantizer  # noqa: F401  (doctest namespace)
+from .wasserstein import _scalar_quantizers
 
 __all__ = [
     "FisherInformation",
@@ -61,16 +62,6 @@ def _check_family(family):
                          "pure location-scale families (no shapes) are supported")
     raise TypeError(f"family must be a scipy.stats continuous location-scale family such as "
                     f"scipy.stats.norm (not frozen), got {family!r}")
-
-
-def _quantizers(quantizer, scale):
-    if isinstance(quantizer, FSQ):
-        return quantizer.scalar_quantizers(scale)
-    if isinstance(quantizer, ScalarQuantizer):
-        if v.check_real("scale", scale, minimum=0.0, strict_minimum=True) != 1.0:
-            return (ScalarQuantizer(quantizer.thresholds / scale, quantizer.points / scale),)
-        return (quantizer,)
-    raise TypeError(f"quantizer must be an FSQ or a ScalarQuantizer, got {type(quantizer).__name__}")
 
 
 def _check_theta(theta, d: int) -> np.ndarray:
@@ -143,7 +134,8 @@ class FisherInformation:
 
     @property
     def ratio(self) -> np.ndarray:
-        """Diagonal loss ratios :math:`g_{ii}^{\\text{tokens}} / g_{ii}^{\\text{source}}` in [0, 1]."""
+        """Diagonal loss ratios
+        :math:`g_{ii}^{\\text{tokens}} / g_{ii}^{\\text{source}}` in [0, 1]."""
         return np.diag(self.matrix) / np.diag(self.continuous)
 
     @property
@@ -259,7 +251,7 @@ def fisher_information(quantizer, family, theta, *, scale=1.0) -> FisherInformat
     0.636619772368
     """
     family = _check_family(family)
-    sqs = _quantizers(quantizer, scale)
+    sqs = _scalar_quantizers(quantizer, scale)
     d = len(sqs)
     th = _check_theta(theta, d)
     M = np.zeros((2 * d, 2 * d))
@@ -313,7 +305,7 @@ def fisher_information_mc(quantizer, family, theta, *, n: int = 100_000, scale=1
     FisherEstimate
     """
     family = _check_family(family)
-    sqs = _quantizers(quantizer, scale)
+    sqs = _scalar_quantizers(quantizer, scale)
     d = len(sqs)
     th = _check_theta(theta, d)
     n = v.check_int("n", n, minimum=2)

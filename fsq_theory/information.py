@@ -42,7 +42,8 @@ from scipy import integrate, special, stats
 
 from . import _validation as v
 from .cells import cell_probabilities
-from .quantizer import FSQ, ScalarQuantizer
+from .quantizer import ScalarQuantizer
+from .wasserstein import _scalar_quantizers
 
 __all__ = [
     "ENTROPY_ESTIMATORS",
@@ -409,11 +410,7 @@ def _check_noise(noise, noise_scale):
 
 def _latent_quantizers(quantizer):
     """Quantizers in the latent ``z`` units (thresholds where the code changes)."""
-    if isinstance(quantizer, FSQ):
-        return quantizer.scalar_quantizers(1.0)
-    if isinstance(quantizer, ScalarQuantizer):
-        return (quantizer,)
-    raise TypeError(f"quantizer must be an FSQ or a ScalarQuantizer, got {type(quantizer).__name__}")
+    return _scalar_quantizers(quantizer, 1.0)
 
 
 def _noise_cdf(noise: str, sigma: float):

@@ -48,7 +48,7 @@ import numpy as np
 from scipy import integrate, stats
 
 from . import _validation as v
-from .cells import CellMoments, cell_moments, cell_probabilities
+from .cells import CellMoments, cell_moments
 from .quantizer import FSQ, ScalarQuantizer
 
 __all__ = [
@@ -396,6 +396,7 @@ def _as_samples(x, d: int, name="source", *, finite=True) -> np.ndarray:
 
 
 def _scalar_quantizers(quantizer, scale):
+    """Per-dimension ScalarQuantizers in source units for ``z = scale * x``."""
     if isinstance(quantizer, FSQ):
         return quantizer.scalar_quantizers(scale)
     if isinstance(quantizer, ScalarQuantizer):
@@ -404,7 +405,8 @@ def _scalar_quantizers(quantizer, scale):
             t = quantizer.thresholds / scale
             return (ScalarQuantizer(t, quantizer.points / scale),)
         return (quantizer,)
-    raise TypeError(f"quantizer must be an FSQ or a ScalarQuantizer, got {type(quantizer).__name__}")
+    raise TypeError(
+        f"quantizer must be an FSQ or a ScalarQuantizer, got {type(quantizer).__name__}")
 
 
 def _sample_centroids(sq: ScalarQuantizer, col: np.ndarray, k: np.ndarray) -> np.ndarray:

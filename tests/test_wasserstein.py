@@ -237,3 +237,14 @@ def test_figure_w2_levels_regenerates(tmp_path):
 
     paths = make_figure("w2_levels", outdir=tmp_path, quick=True, seed=0)
     assert all(p.stat().st_size > 0 for p in paths.values())
+
+
+def test_package_sources_are_accepted():
+    from fsq_theory.sources import GaussianSource
+
+    src = GaussianSource(cov=[[1.0, 0.6], [0.6, 2.0]])
+    f = FSQ([5, 8])
+    got = W.w2_quantization(f, src, reconstruction="centroid", squared=True)
+    marg = [stats.norm(0, 1.0), stats.norm(0, math.sqrt(2.0))]
+    assert got == pytest.approx(W.w2_quantization(f, marg, reconstruction="centroid",
+                                                  squared=True), rel=1e-12)

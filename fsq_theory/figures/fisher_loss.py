@@ -3,8 +3,8 @@
 Panels: (a) loss ratio I_tokens / I_source about the mean (solid) and the scale (dashed) of
 N(0, 1) against the number of levels, for FSQ at encoder gains 0.5, 1, 2 and for the Lloyd-Max
 quantizer; (b) the ripple: the mean's ratio against the offset of the mean relative to the
-cells, for uniform quantizers of step Delta = 1..4 sigma (64 cells) and FSQ([8]); (c) Fisher-Rao metric
-ellipses {d theta : d theta' I(theta) d theta = r^2} in the (mu, sigma) plane, tokens of FSQ([5])
+cells, for uniform quantizers of step Delta = 1..4 sigma (64 cells) and FSQ([8]); (c) Fisher-Rao
+metric ellipses {d theta : d theta' I(theta) d theta = r^2} in the (mu, sigma) plane, tokens of FSQ([5])
 (solid) against the unquantized source (dashed; smaller: more information); (d) the token
 distributions of FSQ([3]) on the probability simplex as mu sweeps [-3, 3] for several sigma,
 with markers every 0.5 in mu: their spacing is the Fisher-Rao distance

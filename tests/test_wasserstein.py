@@ -44,10 +44,14 @@ def test_normal_against_atoms_closed_forms():
     got = W.w2_1d(stats.norm(), [-c, c], y_weights=[0.5, 0.5], squared=True)
     assert got == pytest.approx(1 - 2 / math.pi, abs=1e-14)
     # uniform against a discrete uniform on its cell midpoints: (step^2)/12 exactly
-    got = W.w2_1d(stats.uniform(0, 1), stats.randint(0, 10), squared=True)  # atoms 0..9
     mids = W.w2_1d(stats.uniform(0, 10), np.arange(10) + 0.5, squared=True)
     assert mids == pytest.approx(1 / 12, abs=1e-12)
-    assert got > 0
+    # U(0,1) against the frozen discrete uniform on {0..9}: quantile u in (k/10, (k+1)/10] is
+    # coupled with atom k, so W2^2 = sum_k [((u-k)^3)/3] between the two levels
+    got = W.w2_1d(stats.uniform(0, 1), stats.randint(0, 10), squared=True)
+    k = np.arange(10)
+    exact = np.sum(((k + 1) / 10 - k) ** 3 - (k / 10 - k) ** 3) / 3
+    assert got == pytest.approx(exact, rel=1e-12)
 
 
 def test_samples_match_pot():

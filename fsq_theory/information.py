@@ -546,7 +546,12 @@ def _source_marginals(source, d):
             raise ValueError("source must have independent dimensions (diagonal covariance): "
                              "H(Z) of correlated dimensions is not additive; use "
                              "information_flow_empirical on samples")
-        return [source.marginal(i) for i in range(d)]
+        try:
+            return [source.marginal(i) for i in range(d)]
+        except NotImplementedError:
+            raise TypeError(f"source {source!r} has no closed-form marginals; use "
+                            "information_flow_empirical(quantizer, source.sample(n, rng=seed))"
+                            ) from None
     if isinstance(source, (list, tuple)):
         if len(source) != d:
             raise ValueError(f"source lists {len(source)} distributions, quantizer has {d} dims")

@@ -235,7 +235,8 @@ def w2_1d(x, y, *, x_weights=None, y_weights=None, squared: bool = False) -> flo
     Returns
     -------
     float
-        :math:`W_2` in the units of the data (or its square).
+        :math:`W_2` in the units of the data (or its square); ``inf`` when exactly one side
+        has an infinite second moment (e.g. Cauchy against anything with a variance).
 
     Examples
     --------
@@ -245,6 +246,11 @@ def w2_1d(x, y, *, x_weights=None, y_weights=None, squared: bool = False) -> flo
     """
     a = _atoms("x", x, x_weights)
     b = _atoms("y", y, y_weights)
+    # a law without a finite second moment is at infinite W2 from every law that has one
+    # (atoms always do); two such laws (e.g. shifted Cauchys) are integrated as usual
+    infinite = [side[0] == "dist" and not np.isfinite(float(side[1].var())) for side in (a, b)]
+    if infinite[0] != infinite[1]:
+        return math.inf
     if a[0] == "atoms" and b[0] == "atoms":
         w2sq = _w2sq_atoms(a[1], a[2], b[1], b[2])
     elif a[0] == "dist" and b[0] == "dist":
@@ -378,7 +384,11 @@ def _marginals(source, d: int):
     if hasattr(source, "marginal") and hasattr(source, "dim"):  # fsq_theory.sources.Source
         if source.dim != d:
             raise ValueError(f"source has dim {source.dim}, quantizer has {d} dimensions")
-        return [source.marginal(i) for i in range(d)]
+        try:
+            return [source.marginal(i) for i in range(d)]
+        except NotImplementedError:
+            raise TypeError(f"source {source!r} has no closed-form marginals; pass samples "
+                            "(e.g. source.sample(n, rng=seed)) instead") from None
     if isinstance(source, (list, tuple)) and source and all(_is_frozen(s) for s in source):
         if len(source) != d:
             raise ValueError(f"source lists {len(source)} distributions, quantizer has {d} dims")

@@ -194,6 +194,11 @@ def test_correlated_source_refused_for_exact_flow():
         I.information_flow(FSQ([5, 5]), src)
     ok = I.information_flow(FSQ([5, 5]), GaussianSource([1.0, 2.0]))
     assert ok.h_z > 0
+    from fsq_theory.sources import EmpiricalSource
+
+    emp = EmpiricalSource(np.zeros((10, 2)))
+    with pytest.raises(TypeError, match="information_flow_empirical"):
+        I.information_flow(FSQ([5, 5]), emp)
 
 
 @pytest.mark.slow

@@ -252,3 +252,11 @@ def test_package_sources_are_accepted():
     marg = [stats.norm(0, 1.0), stats.norm(0, math.sqrt(2.0))]
     assert got == pytest.approx(W.w2_quantization(f, marg, reconstruction="centroid",
                                                   squared=True), rel=1e-12)
+
+
+def test_infinite_second_moment():
+    assert W.w2_1d(stats.cauchy(), stats.norm()) == math.inf
+    assert W.w2_1d([0.0, 1.0], stats.t(2)) == math.inf
+    # two laws without a variance can still be at finite distance: a shift by 0.5
+    assert W.w2_1d(stats.cauchy(), stats.cauchy(0.5), squared=True) == pytest.approx(0.25,
+                                                                                     rel=1e-6)

@@ -309,27 +309,30 @@ class FSQ:
                 out[:, i] = d.bounded(col) / rows.dtype.type(d.half_width)
         return out.reshape(arr.shape)
 
+    def _run(self, z, what):
+        arr, rows = self._rows(z)
+        thr, codes = self._tables(rows.dtype)
+        if what == _k.OUT_CODES:
+            out_int, out_codes = np.empty((0, 0), np.int64), np.empty_like(rows)
+        else:
+            width = 1 if what == _k.OUT_INDEX else self.dim
+            out_int, out_codes = np.empty((rows.shape[0], width), np.int64), np.empty((0, 0), rows.dtype)
+        _k.quantize_tiles(rows, thr, self._nthr, what, self._basis, codes, out_int, out_codes)
+        if what == _k.OUT_CODES:
+            return out_codes.reshape(arr.shape)
+        return out_int.reshape(arr.shape[:-1] if what == _k.OUT_INDEX else arr.shape)
+
     def level_indices(self, z) -> np.ndarray:
         """Cell index ``k_i in {0..L_i-1}`` per dimension (int64, same shape as ``z``)."""
-        arr, rows = self._rows(z)
-        out = np.empty(rows.shape, dtype=np.int64)
-        _k.cells_rows(rows, self._tables(rows.dtype)[0], self._nthr, out)
-        return out.reshape(arr.shape)
+        return self._run(z, _k.OUT_CELLS)
 
     def quantize(self, z) -> np.ndarray:
         """Codes in [-1, 1], same shape and float dtype as ``z`` (the reference's forward codes)."""
-        arr, rows = self._rows(z)
-        thr, codes = self._tables(rows.dtype)
-        out = np.empty_like(rows)
-        _k.quantize_rows(rows, thr, self._nthr, codes, out)
-        return out.reshape(arr.shape)
+        return self._run(z, _k.OUT_CODES)
 
     def encode(self, z) -> np.ndarray:
         """Codebook indices (int64, shape ``z.shape[:-1]``)."""
-        arr, rows = self._rows(z)
-        out = np.empty(rows.shape[0], dtype=np.int64)
-        _k.encode_rows(rows, self._tables(rows.dtype)[0], self._nthr, self._basis, out)
-        return out.reshape(arr.shape[:-1])
+        return self._run(z, _k.OUT_INDEX)
 
     def _check_indices(self, indices, name="indices"):
         idx = v.as_index_array(name, indices)

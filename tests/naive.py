@@ -51,17 +51,7 @@ def fsq_indices(cells, levels):
 
 def splitmix_uniform(key0, key1, j):
     """Twin of ``_kernels.rng.uniform_at`` on an int64 array ``j``."""
-    M = _np.uint64(0xFFFFFFFFFFFFFFFF)
-
-    def mix(z):
-        z = ((z ^ (z >> _np.uint64(30))) * _np.uint64(0xBF58476D1CE4E5B9)) & M
-        z = ((z ^ (z >> _np.uint64(27))) * _np.uint64(0x94D049BB133111EB)) & M
-        return z ^ (z >> _np.uint64(31))
-
-    with _np.errstate(over="ignore"):
-        j = _np.asarray(j).astype(_np.uint64)
-        h = mix(mix(_np.uint64(key0) + (j + _np.uint64(1)) * _np.uint64(0x9E3779B97F4A7C15)) ^ _np.uint64(key1))
-    return ((h >> _np.uint64(11)).astype(_np.float64) + 0.5) * 2.0 ** -53
+    return ((_bits(key0, key1, j)[0] >> _np.uint64(11)).astype(_np.float64) + 0.5) * 2.0 ** -53
 
 
 def _bits(key0, key1, j):

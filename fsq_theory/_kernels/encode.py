@@ -30,9 +30,19 @@ def _tile_cells(z, r0, m, k, thr, nthr, col, cnt):
             cnt[r] += np.int32(col[r] >= tj)
 
 
+OUT_INDEX, OUT_CELLS, OUT_CODES = 0, 1, 2
+
+
 @nb.njit(parallel=True, cache=True)
-def encode_rows(z, thr, nthr, basis, out):
-    """out[r] = sum_k cell(z[r, k]) * basis[k]  (z: (n, d); thr: (d, T); nthr[k] real thresholds)."""
+def quantize_tiles(z, thr, nthr, what, basis, table, out_int, out_codes):
+    """One pass over z (n, d) in row tiles; ``what`` selects the output:
+
+    OUT_INDEX: out_int[r, 0] = sum_k cell(z[r, k]) * basis[k]   (out_int int64 (n, 1))
+    OUT_CELLS: out_int[r, k] = cell(z[r, k])                     (out_int int64 (n, d))
+    OUT_CODES: out_codes[r, k] = table[k, cell(z[r, k])]         (out_codes like table, (n, d))
+    ``thr`` is (d, T) padded with +inf, ``nthr[k]`` the real thresholds of dimension k; the
+    unused output may be an empty (0, 0) array.
+    """
     n, d = z.shape
     ntask = (n + _TILE - 1) // _TILE
     for t in nb.prange(ntask):
@@ -43,43 +53,19 @@ def encode_rows(z, thr, nthr, basis, out):
         cnt = np.empty(_TILE, np.int32)
         for k in range(d):
             _tile_cells(z, r0, m, k, thr, nthr, col, cnt)
-            b = basis[k]
+            if what == OUT_INDEX:
+                b = basis[k]
+                for r in range(m):
+                    acc[r] += cnt[r] * b
+            elif what == OUT_CELLS:
+                for r in range(m):
+                    out_int[r0 + r, k] = cnt[r]
+            else:
+                for r in range(m):
+                    out_codes[r0 + r, k] = table[k, cnt[r]]
+        if what == OUT_INDEX:
             for r in range(m):
-                acc[r] += cnt[r] * b
-        for r in range(m):
-            out[r0 + r] = acc[r]
-
-
-@nb.njit(parallel=True, cache=True)
-def cells_rows(z, thr, nthr, out):
-    """out[r, k] = cell(z[r, k]) for each dimension k."""
-    n, d = z.shape
-    ntask = (n + _TILE - 1) // _TILE
-    for t in nb.prange(ntask):
-        r0 = t * _TILE
-        m = min(n, r0 + _TILE) - r0
-        col = np.empty(_TILE, z.dtype)
-        cnt = np.empty(_TILE, np.int32)
-        for k in range(d):
-            _tile_cells(z, r0, m, k, thr, nthr, col, cnt)
-            for r in range(m):
-                out[r0 + r, k] = cnt[r]
-
-
-@nb.njit(parallel=True, cache=True)
-def quantize_rows(z, thr, nthr, table, out):
-    """out[r, k] = table[k, cell(z[r, k])] (table: (d, L_max) of reconstruction values)."""
-    n, d = z.shape
-    ntask = (n + _TILE - 1) // _TILE
-    for t in nb.prange(ntask):
-        r0 = t * _TILE
-        m = min(n, r0 + _TILE) - r0
-        col = np.empty(_TILE, z.dtype)
-        cnt = np.empty(_TILE, np.int32)
-        for k in range(d):
-            _tile_cells(z, r0, m, k, thr, nthr, col, cnt)
-            for r in range(m):
-                out[r0 + r, k] = table[k, cnt[r]]
+                out_int[r0 + r, 0] = acc[r]
 
 
 def pad_rows(rows, fill, dtype):

@@ -42,8 +42,8 @@ from scipy import integrate, special, stats
 
 from . import _validation as v
 from .cells import cell_probabilities
-from .quantizer import ScalarQuantizer
-from .wasserstein import _scalar_quantizers
+from .quantizer import FSQ, ScalarQuantizer
+from .wasserstein import _scalar_quantizers, fsq_constants
 
 __all__ = [
     "ENTROPY_ESTIMATORS",
@@ -408,9 +408,62 @@ def _check_noise(noise, noise_scale):
     return noise, sigma
 
 
-def _latent_quantizers(quantizer):
-    """Quantizers in the latent ``z`` units (thresholds where the code changes)."""
-    return _scalar_quantizers(quantizer, 1.0)
+_NOISE_DOMAINS = ("latent", "bounded")
+
+
+@dataclass(frozen=True)
+class _Channel:
+    """One dimension of the noisy encoder: ``k = cell of pre(x) + nu`` for the cells of ``sq``.
+
+    ``sq``: cells in the domain where the noise is added; ``pre``: x -> value in that domain;
+    ``inv``: its inverse (for the kinks of uniform noise); ``xbreaks``: thresholds in x;
+    ``gain``: the linear gain when ``pre(x) = gain * x`` (enables closed forms), else None.
+    """
+
+    sq: ScalarQuantizer
+    pre: object
+    inv: object
+    xbreaks: np.ndarray
+    gain: float | None
+    noise: str | None
+    sigma: float
+
+
+def _channels(quantizer, scale, noise, sigma, noise_domain) -> list[_Channel]:
+    if noise_domain not in _NOISE_DOMAINS:
+        raise ValueError(f"noise_domain must be one of {_NOISE_DOMAINS}, got {noise_domain!r}")
+    latent = _scalar_quantizers(quantizer, 1.0)
+    s = v.per_dim("scale", scale, len(latent), positive=True)
+    if noise_domain == "latent":
+        return [_Channel(sq, lambda x, g=g: g * x, lambda t, g=g: t / g, sq.thresholds / g, g,
+                         noise, sigma) for sq, g in zip(latent, s)]
+    if not isinstance(quantizer, FSQ):
+        raise ValueError("noise_domain='bounded' needs an FSQ quantizer")
+    out = []
+    for i, L in enumerate(quantizer.levels):
+        # level units: the rounding step has width 1 and its edges are half-integers
+        if quantizer.symmetric:
+            def pre(x, g=s[i], L=L):
+                return (L - 1) * (np.tanh(g * x) + 1) / 2
+
+            def inv(t, g=s[i], L=L):
+                return np.arctanh(np.clip(2 * np.asarray(t) / (L - 1) - 1, -1, 1)) / g
+
+            edges = np.arange(1, L) - 0.5
+        else:
+            h, o, c = fsq_constants(quantizer, i)
+
+            def pre(x, g=s[i], h=h, o=o, c=c):
+                return np.tanh(g * x + c) * h - o
+
+            def inv(t, g=s[i], h=h, o=o, c=c):
+                return (np.arctanh(np.clip((np.asarray(t) + o) / h, -1, 1)) - c) / g
+
+            edges = np.arange(-(L // 2), L - L // 2 - 1) + 0.5
+        xb = quantizer.scalar_quantizers(s)[i].thresholds
+        out.append(_Channel(ScalarQuantizer(edges, np.arange(L, dtype=float)), pre, inv, xb,
+                            None, noise, sigma))
+    return out
 
 
 def _noise_cdf(noise: str, sigma: float):
@@ -420,15 +473,14 @@ def _noise_cdf(noise: str, sigma: float):
     return lambda t: np.clip((t + a) / (2 * a), 0.0, 1.0)
 
 
-def _conditional(sq: ScalarQuantizer, x: np.ndarray, s: float, noise, sigma) -> np.ndarray:
-    r""":math:`p(k\mid x)`, shape ``x.shape + (n_cells,)``, for ``z = s x + nu``."""
-    x = np.asarray(x, dtype=np.float64)
-    if noise is None:
-        out = np.zeros(x.shape + (sq.n_cells,))
-        np.put_along_axis(out, sq.encode(s * x)[..., None], 1.0, axis=-1)
+def _conditional(ch: _Channel, x) -> np.ndarray:
+    r""":math:`p(k\mid x)`, shape ``x.shape + (n_cells,)``, for ``k = cell(pre(x) + nu)``."""
+    u = ch.pre(np.asarray(x, dtype=np.float64))
+    if ch.noise is None:
+        out = np.zeros(u.shape + (ch.sq.n_cells,))
+        np.put_along_axis(out, ch.sq.encode(u)[..., None], 1.0, axis=-1)
         return out
-    cdf = _noise_cdf(noise, sigma)
-    F = cdf(sq.cell_edges - s * x[..., None])  # +-inf edges give 0 and 1
+    F = _noise_cdf(ch.noise, ch.sigma)(ch.sq.cell_edges - u[..., None])  # +-inf edges: 0, 1
     return np.clip(np.diff(F, axis=-1), 0.0, 1.0)
 
 
@@ -437,52 +489,64 @@ def _h_rows(P: np.ndarray) -> np.ndarray:
         return -np.sum(np.where(P > 0, P * np.log(P), 0.0), axis=-1)
 
 
-def _breakpoints(sq, dist, s, noise, sigma):
+def _x_edges(ch: _Channel, dist) -> np.ndarray:
+    """Integration edges in x: the bulk of ``dist`` split where p(.|x) has kinks or steps."""
     lo, hi = dist.ppf(1e-15), dist.isf(1e-15)
-    t = sq.thresholds / s
-    if noise == "uniform":
-        a = math.sqrt(3.0) * sigma / s
-        t = np.concatenate([t - a, t, t + a])
-    t = t[(t > lo) & (t < hi)]
-    return lo, hi, np.unique(t)
+    t = ch.xbreaks
+    if ch.noise == "uniform":
+        a = math.sqrt(3.0) * ch.sigma
+        with np.errstate(invalid="ignore"):
+            t = np.concatenate([t, ch.inv(ch.sq.thresholds - a), ch.inv(ch.sq.thresholds + a)])
+    t = t[np.isfinite(t) & (t > lo) & (t < hi)]
+    return np.concatenate([[lo], np.unique(t), [hi]])
 
 
-def _flow_dim(sq, dist, s, noise, sigma):
+def _flow_dim(ch: _Channel, dist):
     """(p_Z, H(Z|X) in nats) for one dimension."""
-    lo, hi, pts = _breakpoints(sq, dist, s, noise, sigma)
-    if noise is None:
-        return cell_probabilities(ScalarQuantizer(sq.thresholds / s, sq.points), dist), 0.0
+    if ch.noise is None:
+        return cell_probabilities(ScalarQuantizer(ch.xbreaks, ch.sq.points), dist), 0.0
 
     def vec(x):
-        P = _conditional(sq, np.array(x), s, noise, sigma)
+        P = _conditional(ch, x)
         return np.concatenate([P, [_h_rows(P)]]) * dist.pdf(x)
 
-    edges = np.concatenate([[lo], pts, [hi]])
-    tot = np.zeros(sq.n_cells + 1)
+    edges = _x_edges(ch, dist)
+    tot = np.zeros(ch.sq.n_cells + 1)
     for a, b in zip(edges[:-1], edges[1:]):
         tot += integrate.quad_vec(vec, a, b, epsabs=1e-14, epsrel=1e-12)[0]
     pz, hzx = tot[:-1], float(tot[-1])
-    is_normal = getattr(dist.dist, "name", "") == "norm"
-    if noise == "gaussian" and is_normal:
+    if ch.noise == "gaussian" and ch.gain is not None and getattr(dist.dist, "name", "") == "norm":
         # exact: s X + nu ~ N(s m, s^2 v + sigma^2), its cell probabilities in closed form
-        y = stats.norm(s * dist.mean(), math.sqrt(s * s * dist.var() + sigma * sigma))
-        pz = cell_probabilities(sq, y)
+        g = ch.gain
+        y = stats.norm(g * dist.mean(), math.sqrt(g * g * dist.var() + ch.sigma**2))
+        pz = cell_probabilities(ch.sq, y)
     pz = np.clip(pz, 0.0, None)
     pz /= pz.sum()
     return pz, hzx
 
 
-def _mi_kl_form(sq, dist, s, noise, sigma, pz) -> float:
+def _pre_var(ch: _Channel, dist) -> float:
+    """Variance of the pre-noise value ``pre(X)`` (bounds I(X;Z) through the Gaussian channel)."""
+    if ch.gain is not None:
+        return ch.gain**2 * float(dist.var())
+    edges = _x_edges(ch, dist)
+    m1 = m2 = 0.0
+    for a, b in zip(edges[:-1], edges[1:]):
+        m1 += integrate.quad(lambda x: ch.pre(x) * dist.pdf(x), a, b, limit=200)[0]
+        m2 += integrate.quad(lambda x: ch.pre(x) ** 2 * dist.pdf(x), a, b, limit=200)[0]
+    return max(m2 - m1 * m1, 0.0)
+
+
+def _mi_kl_form(ch: _Channel, dist, pz) -> float:
     r""":math:`\int f(x) D(p(\cdot|x)\|p_Z) dx` in nats (independent of the H(Z) - H(Z|X) route)."""
-    lo, hi, pts = _breakpoints(sq, dist, s, noise, sigma)
     logpz = np.log(np.where(pz > 0, pz, 1.0))
 
     def kl(x):
-        P = _conditional(sq, np.array([x]), s, noise, sigma)[0]
+        P = _conditional(ch, np.array([x]))[0]
         nz = P > 0
         return float(np.sum(P[nz] * (np.log(P[nz]) - logpz[nz]))) * dist.pdf(x)
 
-    edges = np.concatenate([[lo], pts, [hi]])
+    edges = _x_edges(ch, dist)
     return sum(integrate.quad(kl, a, b, epsabs=1e-14, epsrel=1e-11, limit=400)[0]
                for a, b in zip(edges[:-1], edges[1:]))
 
@@ -566,8 +630,8 @@ def _source_marginals(source, d):
 
 
 def information_flow(quantizer, source, *, noise=None, noise_scale: float = 0.0, scale=1.0,
-                     base=2) -> InformationFlow:
-    r"""Exact :math:`I(X;Z) = H(Z) - H(Z|X)` for an encoder ``z = scale * x + noise``.
+                     noise_domain: str = "latent", base=2) -> InformationFlow:
+    r"""Exact :math:`I(X;Z) = H(Z) - H(Z|X)` for an encoder ``z = scale * x`` with noise.
 
     The source has independent dimensions with known marginals (a frozen continuous distribution
     used for every dimension, one per dimension, or a ``fsq_theory.sources.Source`` with diagonal
@@ -583,12 +647,18 @@ def information_flow(quantizer, source, *, noise=None, noise_scale: float = 0.0,
         Thresholds in latent units ``z`` (for FSQ: ``scalar_quantizers(1.0)``).
     source : see above
     noise : {None, "gaussian", "uniform"}, keyword-only
-        Encoder noise added to ``z`` before quantization ("uniform" = dither).
+        Noise added before rounding ("uniform" = dither).
     noise_scale : float, keyword-only
         Standard deviation :math:`\sigma` of the noise (uniform: half-width
-        :math:`\sqrt3\sigma`).
+        :math:`\sqrt3\sigma`), in the units of ``noise_domain``.
     scale : float or array_like (d,), keyword-only
         Encoder gain :math:`s`.
+    noise_domain : {"latent", "bounded"}, keyword-only
+        ``"latent"``: added to ``z`` before the bound (encoder noise). ``"bounded"`` (FSQ
+        only): added to the bounded value in level units, where one rounding step is 1, as in
+        noise-substitution training (uniform noise of ``noise_scale = 1/sqrt(12)`` spans one
+        step); the bound is ``tanh(z + s) h - o`` (default mode) or ``(L-1)(tanh z + 1)/2``
+        (symmetric mode).
     base : float, keyword-only
 
     Returns
@@ -597,21 +667,20 @@ def information_flow(quantizer, source, *, noise=None, noise_scale: float = 0.0,
     """
     lb = _log_base(base)
     noise, sigma = _check_noise(noise, noise_scale)
-    sqs = _latent_quantizers(quantizer)
-    d = len(sqs)
-    s = v.per_dim("scale", scale, d, positive=True)
+    chans = _channels(quantizer, scale, noise, sigma, noise_domain)
+    d = len(chans)
     margs = _source_marginals(source, d)
     hz, hzx, pmfs, cap = np.empty(d), np.empty(d), [], 0.0
-    for i, (sq, dist) in enumerate(zip(sqs, margs)):
-        pz, hzx[i] = _flow_dim(sq, dist, s[i], noise, sigma)
+    for i, (ch, dist) in enumerate(zip(chans, margs)):
+        pz, hzx[i] = _flow_dim(ch, dist)
         hz[i] = _plugin_nats(pz)
         pz.flags.writeable = False
         pmfs.append(pz)
         if noise == "gaussian":
-            cap += 0.5 * math.log1p(s[i] ** 2 * float(dist.var()) / sigma**2)
+            cap += 0.5 * math.log1p(_pre_var(ch, dist) / sigma**2)
     if noise != "gaussian":
         cap = math.inf
-    rate = sum(math.log(sq.n_cells) for sq in sqs)
+    rate = sum(math.log(ch.sq.n_cells) for ch in chans)
     mi = float(np.sum(hz - hzx))
     return InformationFlow(float(hz.sum()) / lb, float(hzx.sum()) / lb, max(mi, 0.0) / lb,
                            rate / lb, cap / lb, math.exp(hz.sum()), 0.0, hz / lb, hzx / lb,
@@ -619,7 +688,8 @@ def information_flow(quantizer, source, *, noise=None, noise_scale: float = 0.0,
 
 
 def information_flow_empirical(quantizer, x, *, noise=None, noise_scale: float = 0.0, scale=1.0,
-                               base=2, chunk_size: int = 4096) -> InformationFlow:
+                               noise_domain: str = "latent", base=2,
+                               chunk_size: int = 4096) -> InformationFlow:
     r""":math:`I(X;Z)` for an empirical source (samples ``x``), with a standard error.
 
     For the empirical measure :math:`\mu_n` of ``x`` the result is exact:
@@ -634,7 +704,7 @@ def information_flow_empirical(quantizer, x, *, noise=None, noise_scale: float =
     ----------
     quantizer : FSQ or ScalarQuantizer
     x : array_like, shape (n, d) (or (n,) for a ScalarQuantizer)
-    noise, noise_scale, scale, base : as in :func:`information_flow`
+    noise, noise_scale, scale, noise_domain, base : as in :func:`information_flow`
     chunk_size : int, keyword-only
         Rows per block (memory ``chunk_size * |C|`` floats).
 
@@ -645,9 +715,8 @@ def information_flow_empirical(quantizer, x, *, noise=None, noise_scale: float =
     """
     lb = _log_base(base)
     noise, sigma = _check_noise(noise, noise_scale)
-    sqs = _latent_quantizers(quantizer)
-    d = len(sqs)
-    s = v.per_dim("scale", scale, d, positive=True)
+    chans = _channels(quantizer, scale, noise, sigma, noise_domain)
+    d = len(chans)
     chunk_size = v.check_int("chunk_size", chunk_size, minimum=1)
     arr = v.as_real_array("x", x).astype(np.float64, copy=False)
     if d == 1 and arr.ndim == 1:
@@ -658,12 +727,12 @@ def information_flow_empirical(quantizer, x, *, noise=None, noise_scale: float =
 
     def joint(rows):  # p(z | x) over the codebook, index = sum k_i prod_{j<i} L_j
         P = np.ones((rows.shape[0], 1))
-        for i, sq in enumerate(sqs):
-            Pi = _conditional(sq, rows[:, i], s[i], noise, sigma)
+        for i, ch in enumerate(chans):
+            Pi = _conditional(ch, rows[:, i])
             P = (Pi[:, :, None] * P[:, None, :]).reshape(rows.shape[0], -1)
         return P
 
-    pz = np.zeros(int(np.prod([sq.n_cells for sq in sqs])))
+    pz = np.zeros(int(np.prod([ch.sq.n_cells for ch in chans])))
     h_rows = np.empty(n)
     for r0 in range(0, n, chunk_size):
         P = joint(arr[r0:r0 + chunk_size])
@@ -679,16 +748,17 @@ def information_flow_empirical(quantizer, x, *, noise=None, noise_scale: float =
     hzx = float(h_rows.mean())
     # per-dimension marginals (for reporting)
     hz_dims, hzx_dims, pmfs = np.empty(d), np.empty(d), []
-    for i, sq in enumerate(sqs):
-        Pi = _conditional(sq, arr[:, i], s[i], noise, sigma)
+    for i, ch in enumerate(chans):
+        Pi = _conditional(ch, arr[:, i])
         pi = Pi.mean(axis=0)
         hz_dims[i], hzx_dims[i] = _plugin_nats(pi), float(_h_rows(Pi).mean())
         pi.flags.writeable = False
         pmfs.append(pi)
     cap = math.inf
     if noise == "gaussian":
-        cap = float(np.sum(0.5 * np.log1p(s**2 * arr.var(axis=0) / sigma**2)))
-    rate = sum(math.log(sq.n_cells) for sq in sqs)
+        var = np.array([ch.pre(arr[:, i]).var() for i, ch in enumerate(chans)])
+        cap = float(np.sum(0.5 * np.log1p(var / sigma**2)))
+    rate = sum(math.log(ch.sq.n_cells) for ch in chans)
     se = float(kl.std(ddof=1) / math.sqrt(n))
     return InformationFlow(hz / lb, hzx / lb, max(float(kl.mean()), 0.0) / lb, rate / lb,
                            cap / lb, math.exp(hz), se / lb, hz_dims / lb, hzx_dims / lb,

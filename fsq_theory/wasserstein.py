@@ -58,6 +58,7 @@ __all__ = [
     "w2_quantization_pot",
     "W2Estimate",
     "fsq_bound_real",
+    "fsq_constants",
 ]
 
 _WEIGHT_TOL = 1e-9
@@ -329,6 +330,14 @@ def w2_gaussian(m1, S1, m2, S2, *, squared: bool = False) -> float:
 # ---------------------------------------------------------------------------------------------
 # Source vs quantized source
 # ---------------------------------------------------------------------------------------------
+def fsq_constants(fsq: FSQ, i: int) -> tuple[float, float, float]:
+    """Real constants ``(h, o, s)`` of dimension ``i`` in default mode (see :func:`fsq_bound_real`)."""
+    L = fsq.levels[i]
+    half_l = (L - 1) * (1 + fsq.eps) / 2
+    offset = 0.5 if L % 2 == 0 else 0.0
+    return half_l, offset, math.atanh(offset / half_l)
+
+
 def fsq_bound_real(fsq: FSQ, z) -> np.ndarray:
     r"""FSQ's bound in real arithmetic, in code units, per dimension (``z``: shape (..., d)).
 
@@ -343,9 +352,7 @@ def fsq_bound_real(fsq: FSQ, z) -> np.ndarray:
         if fsq.symmetric:
             out[..., i] = np.tanh(z[..., i])
             continue
-        half_l = (L - 1) * (1 + fsq.eps) / 2
-        offset = 0.5 if L % 2 == 0 else 0.0
-        shift = math.atanh(offset / half_l)
+        half_l, offset, shift = fsq_constants(fsq, i)
         out[..., i] = (np.tanh(z[..., i] + shift) * half_l - offset) / (L // 2)
     return out
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from fsq_theory import FSQ
+from fsq_theory import FSQ, ScalarQuantizer
 from fsq_theory import information as I
 
 REF = json.loads((Path(__file__).parent / "reference" /
@@ -125,10 +125,10 @@ def test_information_flow_deterministic_is_cell_entropy():
 
 @pytest.mark.parametrize("noise", ["gaussian", "uniform"])
 def test_information_flow_identity_and_bounds(noise):
-    sq = FSQ([6]).scalar_quantizers(1.0)[0]
     flow = I.information_flow(FSQ([6]), stats.norm(0.2, 1.0), noise=noise, noise_scale=0.25,
                               scale=1.3)
-    kl = I._mi_kl_form(sq, stats.norm(0.2, 1.0), 1.3, noise, 0.25, flow.pmfs[0]) / math.log(2)
+    ch = I._channels(FSQ([6]), 1.3, noise, 0.25, "latent")[0]
+    kl = I._mi_kl_form(ch, stats.norm(0.2, 1.0), flow.pmfs[0]) / math.log(2)
     assert flow.mutual_information == pytest.approx(kl, abs=1e-9)  # H(Z) - H(Z|X) = E D(.||p_Z)
     assert 0 < flow.h_z_given_x
     assert 0 <= flow.mutual_information <= min(flow.h_z, flow.rate, flow.capacity_bound)
@@ -207,3 +207,59 @@ def test_figure_information_flow_regenerates(tmp_path):
 
     paths = make_figure("information_flow", outdir=tmp_path, quick=True, seed=0)
     assert all(p.stat().st_size > 0 for p in paths.values())
+
+
+@pytest.mark.parametrize("levels, symmetric", [([7], False), ([6], False), ([5], True)])
+def test_bounded_domain_noise_matches_simulation_through_the_encoder(levels, symmetric):
+    # simulate noise substitution with the package's own FSQ bound: level units, add noise,
+    # round as the reference does, and compare the token frequencies with the exact p_Z
+    f = FSQ(levels, symmetric=symmetric)
+    L = levels[0]
+    sigma = 1 / math.sqrt(12)  # uniform noise spanning exactly one rounding step
+    exact = I.information_flow(f, stats.norm(), noise="uniform", noise_scale=sigma, scale=1.2,
+                               noise_domain="bounded")
+    rng = np.random.default_rng(11)
+    n = 400_000
+    b = f.bound(1.2 * rng.normal(size=(n, 1)))[:, 0]  # code units
+    u = rng.uniform(-0.5, 0.5, size=n)
+    if symmetric:
+        k = np.floor((L - 1) * (b + 1) / 2 + 0.5 + u)
+    else:
+        k = np.rint(b * (L // 2) + u) + L // 2
+    k = np.clip(k, 0, L - 1).astype(int)
+    freq = np.bincount(k, minlength=L) / n
+    se = np.sqrt(exact.pmfs[0] * (1 - exact.pmfs[0]) / n)
+    assert np.all(np.abs(freq - exact.pmfs[0]) < 4.5 * se + 1e-12)
+    assert exact.h_z_given_x > 0
+    emp = I.information_flow_empirical(f, rng.normal(size=3000), noise="uniform",
+                                       noise_scale=sigma, scale=1.2, noise_domain="bounded")
+    assert abs(emp.mutual_information - exact.mutual_information) < 4 * emp.stderr
+
+
+def test_bounded_domain_small_noise_tends_to_deterministic():
+    f = FSQ([8])
+    det = I.information_flow(f, stats.norm(), scale=0.9)
+    tiny = I.information_flow(f, stats.norm(), noise="gaussian", noise_scale=1e-6, scale=0.9,
+                              noise_domain="bounded")
+    assert tiny.mutual_information == pytest.approx(det.mutual_information, abs=1e-4)
+    with pytest.raises(ValueError, match="noise_domain"):
+        I.information_flow(f, stats.norm(), noise_domain="code")
+    with pytest.raises(ValueError, match="needs an FSQ"):
+        I.information_flow(ScalarQuantizer.uniform(3, 1.0), stats.norm(), noise="gaussian",
+                           noise_scale=0.1, noise_domain="bounded")
+
+
+def test_one_step_dither_costs_half_over_ln2_bits():
+    # subtractive-dither folklore, exact here: uniform noise spanning one step of a uniform
+    # quantizer splits x between two cells with probabilities (F, 1-F), F = fractional position;
+    # for a source wide compared to the step F ~ U(0,1), so H(Z|X) = E h2(U) = 1/(2 ln 2) bits
+    sq = ScalarQuantizer.uniform(21, 1.0)
+    flow = I.information_flow(sq, stats.norm(0.1, 1.5), noise="uniform",
+                              noise_scale=1 / math.sqrt(12))
+    assert flow.h_z_given_x == pytest.approx(1 / (2 * math.log(2)), abs=1e-9)
+    # FSQ with one-step noise substitution in the bounded domain: close to it (the fractional
+    # position of the bounded latent within a step is nearly uniform)
+    gaps = [I.information_flow(FSQ([L]), stats.norm(), noise="uniform",
+                               noise_scale=1 / math.sqrt(12), noise_domain="bounded").h_z_given_x
+            - 1 / (2 * math.log(2)) for L in (5, 16)]
+    assert max(abs(g) for g in gaps) < 5e-3

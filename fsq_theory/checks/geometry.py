@@ -188,24 +188,29 @@ def bures_equals_pot() -> Outcome:
 
 @register(
     "information_flow_identity",
-    statement=("For z = s x + noise quantized by FSQ: I(X;Z) = H(Z) - H(Z|X) equals the "
+    statement=("For FSQ with noise before rounding (in the latent z = s x or in the bounded "
+               "domain): I(X;Z) = H(Z) - H(Z|X) equals the "
                "independently integrated E_X D(p(.|X) || p_Z) (to 1e-9 bits), and "
                "0 <= I <= min(H(Z), log|C|, 1/2 log(1 + s^2 Var X / sigma^2)); H(X) is infinite "
                "for a continuous source, so min(H(X), H(Z)) = H(Z)."),
     source="Cover & Thomas (2006), eq. 2.39-2.45, Thm 2.8.1 (data processing), Thm 9.1.1",
 )
 def information_flow_identity() -> Outcome:
-    from ..information import _mi_kl_form, information_flow
+    from ..information import _channels, _mi_kl_form, information_flow
 
     worst_id, worst_bound = 0.0, math.inf
-    for levels, s, noise, sigma, dist in (([5], 1.0, "gaussian", 0.3, stats.norm()),
-                                          ([8], 2.0, "gaussian", 0.1, stats.norm(0.4, 1.0)),
-                                          ([6], 1.5, "uniform", 0.2, stats.laplace()),
-                                          ([4], 0.5, "gaussian", 1.0, stats.logistic())):
+    for levels, s, noise, sigma, dist, dom in (
+            ([5], 1.0, "gaussian", 0.3, stats.norm(), "latent"),
+            ([8], 2.0, "gaussian", 0.1, stats.norm(0.4, 1.0), "latent"),
+            ([6], 1.5, "uniform", 0.2, stats.laplace(), "latent"),
+            ([4], 0.5, "gaussian", 1.0, stats.logistic(), "latent"),
+            ([7], 1.0, "uniform", 1 / math.sqrt(12), stats.norm(), "bounded"),
+            ([5], 1.0, "gaussian", 0.4, stats.norm(), "bounded")):
         fsq = _fsq(levels)
-        f = information_flow(fsq, dist, noise=noise, noise_scale=sigma, scale=s)
-        kl = _mi_kl_form(fsq.scalar_quantizers(1.0)[0], dist, s, noise, sigma,
-                         f.pmfs[0]) / math.log(2)
+        f = information_flow(fsq, dist, noise=noise, noise_scale=sigma, scale=s,
+                             noise_domain=dom)
+        ch = _channels(fsq, s, noise, sigma, dom)[0]
+        kl = _mi_kl_form(ch, dist, f.pmfs[0]) / math.log(2)
         worst_id = max(worst_id, abs(f.mutual_information - kl))
         worst_bound = min(worst_bound, f.mutual_information,
                           min(f.h_z, f.rate, f.capacity_bound) - f.mutual_information)

@@ -260,3 +260,22 @@ def test_infinite_second_moment():
     # two laws without a variance can still be at finite distance: a shift by 0.5
     assert W.w2_1d(stats.cauchy(), stats.cauchy(0.5), squared=True) == pytest.approx(0.25,
                                                                                      rel=1e-6)
+
+
+def test_geometry_docstring_examples_and_light_imports():
+    import doctest
+    import subprocess
+    import sys
+
+    from fsq_theory import fisher, information, wasserstein
+
+    for module in (wasserstein, fisher, information):
+        res = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+        assert res.failed == 0, module.__name__
+    # they will be re-exported by fsq_theory/__init__: importing them must not pull in POT or
+    # matplotlib
+    code = ("import sys, fsq_theory.wasserstein, fsq_theory.fisher, fsq_theory.information; "
+            "print(sorted(m for m in ('ot', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

@@ -263,3 +263,16 @@ def test_one_step_dither_costs_half_over_ln2_bits():
                                noise_scale=1 / math.sqrt(12), noise_domain="bounded").h_z_given_x
             - 1 / (2 * math.log(2)) for L in (5, 16)]
     assert max(abs(g) for g in gaps) < 5e-3
+
+
+def test_stream_stats_counts_feed_the_estimators():
+    from fsq_theory.sources import GaussianSource
+    from fsq_theory.stats import stream_stats
+
+    f = FSQ([5, 4])
+    st = stream_stats(f, GaussianSource(dim=2), 200_000, seed=3)
+    exact = I.information_flow(f, stats.norm()).h_z
+    est = I.entropy_estimate(st.counts, estimator="miller_madow")
+    assert abs(est.value - exact) < 4 * est.stderr
+    assert I.entropy(st.counts) == pytest.approx(st.entropy_bits, rel=1e-12)
+    assert I.perplexity(st.counts) == pytest.approx(st.perplexity, rel=1e-9)

@@ -495,7 +495,7 @@ def _x_edges(ch: _Channel, dist) -> np.ndarray:
     t = ch.xbreaks
     if ch.noise == "uniform":
         a = math.sqrt(3.0) * ch.sigma
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):  # kinks beyond the bound: +-inf
             t = np.concatenate([t, ch.inv(ch.sq.thresholds - a), ch.inv(ch.sq.thresholds + a)])
     t = t[np.isfinite(t) & (t > lo) & (t < hi)]
     return np.concatenate([[lo], np.unique(t), [hi]])

@@ -254,6 +254,7 @@ def test_package_sources_are_accepted():
                                                   squared=True), rel=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
 def test_infinite_second_moment():
     assert W.w2_1d(stats.cauchy(), stats.norm()) == math.inf
     assert W.w2_1d([0.0, 1.0], stats.t(2)) == math.inf

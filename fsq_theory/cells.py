@@ -123,7 +123,13 @@ def cell_moments(sq: ScalarQuantizer, dist=None) -> CellMoments:
     m0 = np.empty(len(a))
     first = np.empty(len(a))
     second = np.empty(len(a))
-    for k, (lo, hi) in enumerate(zip(a, b)):
+    # integrate over the support only: quadrature over an infinite range misses a narrow
+    # density of bounded support (a uniform's outer cell would come out as 0)
+    s_lo, s_hi = dist.support()
+    for k, (lo, hi) in enumerate(zip(np.clip(a, s_lo, s_hi), np.clip(b, s_lo, s_hi))):
+        if not lo < hi:
+            m0[k] = first[k] = second[k] = 0.0
+            continue
         pa = dist.sf(lo) if np.isfinite(lo) else 1.0
         pb = dist.sf(hi) if np.isfinite(hi) else 0.0
         ca = dist.cdf(lo) if np.isfinite(lo) else 0.0

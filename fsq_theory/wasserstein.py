@@ -48,7 +48,7 @@ import numpy as np
 from scipy import integrate, stats
 
 from . import _validation as v
-from .cells import CellMoments, cell_moments
+from .cells import cell_moments
 from .quantizer import FSQ, ScalarQuantizer
 
 __all__ = [
@@ -140,27 +140,6 @@ def _w2sq_atoms(xv, xw, yv, yw) -> float:
     return float(np.dot(du, d * d))
 
 
-def _cell_moments(sq: ScalarQuantizer, dist) -> CellMoments:
-    """:func:`~fsq_theory.cells.cell_moments`, with the outer cells of a distribution of bounded
-    support integrated over the support only (quadrature over an infinite range misses a narrow
-    bounded density; cells.py does that as of commit 83e5f4c)."""
-    m = cell_moments(sq, dist)
-    lo, hi = dist.support()
-    if np.isfinite(lo) or np.isfinite(hi):
-        first, second = m.first.copy(), m.second.copy()
-        edges = np.clip(sq.cell_edges, lo, hi)
-        opts = dict(epsabs=1e-15, epsrel=1e-13, limit=200)
-        for k in {0, sq.n_cells - 1}:
-            a, b = edges[k], edges[k + 1]
-            if a < b:
-                first[k] = integrate.quad(lambda x: x * dist.pdf(x), a, b, **opts)[0]
-                second[k] = integrate.quad(lambda x: x * x * dist.pdf(x), a, b, **opts)[0]
-            else:
-                first[k] = second[k] = 0.0
-        m = CellMoments(m.prob, first, second)
-    return m
-
-
 def _w2sq_dist_atoms(dist, yv, yw) -> float:
     r"""Exact :math:`\sum_j \int_{F^{-1}(c_{j-1})}^{F^{-1}(c_j)} (x-y_j)^2 f(x) dx`."""
     yv, w, c = _cum(yv, yw)
@@ -174,7 +153,7 @@ def _w2sq_dist_atoms(dist, yv, yw) -> float:
     # cell (its atom carries mass below float resolution)
     keep = np.concatenate([[True], np.diff(t) > 0]) & np.isfinite(t)
     t, pts = t[keep], yv[np.concatenate([keep, [True]])]
-    m = _cell_moments(ScalarQuantizer(t, pts), dist)
+    m = cell_moments(ScalarQuantizer(t, pts), dist)
     return m.mse(pts)
 
 
@@ -561,7 +540,7 @@ def w2_quantization(quantizer, source, *, domain: str = "source", reconstruction
             if domain == "bounded":
                 w2sq += _bounded_w2sq_dist(quantizer, i, sq, dist, s[i])
                 continue
-            m = _cell_moments(sq, dist)
+            m = cell_moments(sq, dist)
             pts = sq.points if reconstruction == "points" else m.centroids
             used = m.prob > 0
             if not np.isfinite(pts[used]).all():

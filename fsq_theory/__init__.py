@@ -3,15 +3,44 @@
 The public API is re-exported here; nothing heavy (POT, matplotlib) is imported at package import.
 """
 from .cells import CellMoments, cell_moments, cell_probabilities
+from .channels import (CapacityResult, DiscreteChannel, bec, bsc, capacity, capacity_result,
+                       fsq_awgn_channel, z_channel)
+from .exponents import (ExponentResult, RandomCodeSimulation, TokenSourceCoding, critical_rate,
+                        cutoff_rate, expurgated_exponent, expurgated_exponent_result, gallager_e0,
+                        random_coding_exponent, random_coding_exponent_result,
+                        simulate_random_codes, source_coding_exponent, sphere_packing_exponent,
+                        sphere_packing_exponent_result, token_source_coding, zero_rate_limit)
+from .fisher import (FisherEstimate, FisherInformation, continuous_fisher_information,
+                     fisher_information, fisher_information_mc, fisher_rao_distance)
+from .information import (ENTROPY_ESTIMATORS, EntropyEstimate, InformationFlow, codebook_usage,
+                          entropy, entropy_estimate, expected_codebook_usage, information_flow,
+                          information_flow_empirical, kl_divergence, mutual_information, perplexity)
+from .learning import GeneralizationResult, finite_class_bound, generalization_experiment
 from .quantizer import FSQ, ScalarQuantizer
 from .sources import (EmpiricalSource, GaussianSource, GaussMarkovSource, LaplaceSource, Source,
                       UniformSource)
 from .stats import QuantizationStats, plugin_entropy_bits, stream_stats
+from .wasserstein import W2Estimate, w2_1d, w2_gaussian, w2_quantization, w2_quantization_pot
 
 __all__ = [
     "FSQ", "ScalarQuantizer",
     "Source", "GaussianSource", "GaussMarkovSource", "LaplaceSource", "UniformSource", "EmpiricalSource",
     "QuantizationStats", "stream_stats", "plugin_entropy_bits",
     "CellMoments", "cell_moments", "cell_probabilities",
+    # geometry and information (wasserstein, information, fisher)
+    "w2_1d", "w2_gaussian", "w2_quantization", "w2_quantization_pot", "W2Estimate",
+    "entropy", "entropy_estimate", "EntropyEstimate", "ENTROPY_ESTIMATORS", "mutual_information",
+    "kl_divergence", "codebook_usage", "expected_codebook_usage", "perplexity",
+    "information_flow", "information_flow_empirical", "InformationFlow",
+    "fisher_information", "fisher_information_mc", "continuous_fisher_information",
+    "fisher_rao_distance", "FisherInformation", "FisherEstimate",
+    # coding and learning (channels, exponents, learning)
+    "DiscreteChannel", "bsc", "bec", "z_channel", "fsq_awgn_channel", "capacity",
+    "capacity_result", "CapacityResult", "gallager_e0", "random_coding_exponent",
+    "random_coding_exponent_result", "sphere_packing_exponent", "sphere_packing_exponent_result",
+    "expurgated_exponent", "expurgated_exponent_result", "ExponentResult", "critical_rate",
+    "cutoff_rate", "zero_rate_limit", "source_coding_exponent", "token_source_coding",
+    "TokenSourceCoding", "simulate_random_codes", "RandomCodeSimulation",
+    "finite_class_bound", "generalization_experiment", "GeneralizationResult",
 ]
 __version__ = "0.1.0"

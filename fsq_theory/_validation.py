@@ -145,3 +145,37 @@ def per_dim(name: str, value, dim: int, *, positive: bool = False) -> np.ndarray
     if positive and (arr <= 0).any():
         raise ValueError(f"{name} must be > 0, got {arr.tolist()}")
     return arr
+
+
+PMF_TOL = 1e-9
+
+
+def check_pmf(name: str, p, *, ndim: int | None = 1) -> np.ndarray:
+    """Validate a probability array: non-negative, finite, summing to 1 within 1e-9."""
+    p = as_real_array(name, p).astype(np.float64)
+    if ndim is not None and p.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {p.shape}")
+    if p.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if (p < 0).any():
+        pos = _first_position(p < 0)
+        raise ValueError(f"{name} must be >= 0; {name}[{pos}] = {p[pos]!r}")
+    total = float(p.sum())
+    if abs(total - 1.0) > PMF_TOL:
+        raise ValueError(f"{name} must sum to 1 (within {PMF_TOL}), got sum {total!r}; pass "
+                         "integer counts to estimate from data")
+    return p
+
+
+def log_base(base) -> float:
+    """Natural log of a logarithm base: a real > 0 and != 1, or 'bits' (2) / 'nats' or 'e' (e)."""
+    if isinstance(base, str):
+        if base in ("e", "nat", "nats"):
+            return 1.0
+        if base in ("bit", "bits"):
+            return float(np.log(2.0))
+        raise ValueError(f"base must be a real > 0 and != 1, or one of 'bits', 'nats', 'e'; got {base!r}")
+    b = check_real("base", base, minimum=0.0, strict_minimum=True)
+    if b == 1.0:
+        raise ValueError("base must be != 1, got 1.0")
+    return float(np.log(b))

@@ -39,14 +39,9 @@ def log_base_factor(base) -> float:
 
     ``base`` is 2 (bits), ``math.e`` or the string ``"e"``/``"nats"`` (nats), or any real > 1.
     """
-    if isinstance(base, str):
-        if base in ("e", "nat", "nats"):
-            return math.log(2.0)
-        if base in ("bit", "bits"):
-            return 1.0
-        raise ValueError(f"base must be a real > 1 or one of 'bits', 'nats', 'e'; got {base!r}")
-    b = v.check_real("base", base, minimum=1.0, strict_minimum=True)
-    return math.log(2.0) / math.log(b)
+    if not isinstance(base, str):
+        v.check_real("base", base, minimum=1.0, strict_minimum=True)
+    return math.log(2.0) / v.log_base(base)
 
 
 class DiscreteChannel:

@@ -61,7 +61,6 @@ __all__ = [
     "fsq_constants",
 ]
 
-_WEIGHT_TOL = 1e-9
 _MAX_DISCRETE_ATOMS = 10**7
 
 
@@ -73,16 +72,10 @@ def _is_frozen(obj) -> bool:
 
 
 def _check_weights(name: str, w, n: int) -> np.ndarray:
-    w = v.as_real_array(name, w).astype(np.float64)
+    w = v.check_pmf(name, w)
     if w.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},) to match the values, got shape {w.shape}")
-    if (w < 0).any():
-        pos = int(np.flatnonzero(w < 0)[0])
-        raise ValueError(f"{name} must be >= 0; {name}[{pos}] = {w[pos]!r}")
-    total = float(w.sum())
-    if abs(total - 1.0) > _WEIGHT_TOL:
-        raise ValueError(f"{name} must sum to 1 (within {_WEIGHT_TOL}), got sum {total!r}")
-    return w / total
+    return w / w.sum()
 
 
 def _atoms(name: str, x, weights):

@@ -47,3 +47,18 @@ def log_row_sums(lq, d, dmin, beta, rows, out):
         for j in range(m):
             s += math.exp(lq[j] - beta * (d[i, j] - dmin[i]) - best)
         out[k] = best + math.log(s)
+
+
+@nb.njit(cache=True)
+def weighted_distortion(K, d, w, q):
+    """sum_{x,y} w[x] K[x, y] d[x, y] q[y] without forming K * d."""
+    n, m = K.shape
+    total = 0.0
+    for i in range(n):
+        if w[i] == 0.0:
+            continue
+        s = 0.0
+        for j in range(m):
+            s += K[i, j] * d[i, j] * q[j]
+        total += w[i] * s
+    return total

@@ -52,7 +52,8 @@ def _print_stats(st, out=None):
             ("entropy H(Z) (bits/vector)", f"{s['entropy_bits']:.6f}"),
             ("perplexity", f"{s['perplexity']:.3f}"), ("usage", f"{s['usage']:.6f}"),
             ("mse (code domain, per scalar)", f"{s['mse_code']:.6g}"),
-            ("mse (source domain, per scalar)", f"{s['mse_source']:.6g}")]
+            ("mse, grid points decoder (per scalar)", f"{s['mse_source']:.6g}"),
+            ("mse, cell-mean decoder (per scalar)", f"{s['mse_centroid']:.6g}")]
     width = max(len(k) for k, _ in rows)
     for k, val in rows:
         print(f"{k:<{width}}  {val}", file=out)
@@ -211,6 +212,9 @@ def main(argv=None) -> int:
     except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"fsq-theory {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

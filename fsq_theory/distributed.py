@@ -18,7 +18,8 @@ import numpy as np
 from . import _validation as v
 from ._kernels import accumulate as _acc
 from .sources import EmpiricalSource, stream_key
-from .stats import QuantizationStats, _array_range, _finish, _make_plan, _synthetic_range
+from .stats import (QuantizationStats, _array_range, _finish, _make_plan, _new_totals,
+                    _synthetic_range)
 from .stats import JOINT_LIMIT
 
 __all__ = ["stream_stats_dask"]
@@ -33,18 +34,21 @@ def _partition_task(plan, seed, r0, m):
     src = plan.source
     counts_joint = np.zeros((nt, plan.size if plan.joint else 1), dtype=np.int64)
     counts_marg = np.zeros((nt, src.dim, max(plan.levels)), dtype=np.int64)
-    parts = []
+    parts, parts_cells = [], []
     key = stream_key(seed) if src._affine is not None else None
     for c0 in range(r0, r0 + m, plan.chunk):
         cm = min(plan.chunk, r0 + m - c0)
         with _KERNEL_LOCK:
             if key is not None:
-                parts.append(_synthetic_range(plan, key, c0, cm, counts_joint, counts_marg))
+                part, part_cells = _synthetic_range(plan, key, c0, cm, counts_joint, counts_marg)
             else:
                 x = np.asarray(src._data[c0:c0 + cm], dtype=np.float64)
                 src._finite(x, c0)
-                parts.append(_array_range(plan, x, counts_joint, counts_marg))
-    return np.concatenate(parts), counts_joint.sum(axis=0), counts_marg.sum(axis=0)
+                part, part_cells = _array_range(plan, x, counts_joint, counts_marg)
+        parts.append(part)
+        parts_cells.append(part_cells)
+    return (np.concatenate(parts), np.concatenate(parts_cells), counts_joint.sum(axis=0),
+            counts_marg.sum(axis=0))
 
 
 def stream_stats_dask(quantizer, source, n, *, seed=0, partition_rows=1 << 24, chunk_size=None,
@@ -84,12 +88,13 @@ def stream_stats_dask(quantizer, source, n, *, seed=0, partition_rows=1 << 24, c
     plan_d = dask.delayed(plan, traverse=False)
     results = dask.compute(*[task(plan_d, seed, r0, min(part_rows, plan.n - r0))
                              for r0 in range(0, plan.n, part_rows)], scheduler=scheduler)
-    totals = np.zeros((src.dim, _acc.N_PART))
+    totals, totals_cells = _new_totals(plan)
     done = 0
     counts = np.zeros(plan.size if plan.joint else 1, dtype=np.int64)
     marg = np.zeros((src.dim, max(plan.levels)), dtype=np.int64)
-    for r0, (part, cj, cm) in zip(range(0, plan.n, part_rows), results):
-        done = _acc.merge_blocks(part, min(part_rows, plan.n - r0), totals, done)
+    for r0, (part, part_cells, cj, cm) in zip(range(0, plan.n, part_rows), results):
+        done = _acc.merge_blocks(part, part_cells, min(part_rows, plan.n - r0), totals,
+                                 totals_cells, done)
         counts += cj
         marg += cm
-    return _finish(plan, counts, marg, totals)
+    return _finish(plan, counts, marg, totals, totals_cells)

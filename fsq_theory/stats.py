@@ -68,6 +68,14 @@ class QuantizationStats:
         :math:`\frac1d\sum_k E[(x_k - \hat x_k)^2]` per scalar with the given reconstruction in
         source units (NaN when none was given).
     mse_source_per_dim : ndarray
+    mse_centroid : float
+        :math:`\frac1d\sum_k \frac1n\sum_i (x_{ik} - \bar x_{k,c(i)})^2`: per scalar, the
+        distortion of the best decoder for these cells, which reconstructs each cell by the
+        empirical mean of its samples (in-sample, so optimistic by about
+        :math:`\sigma^2 L/n` per dimension for small n).
+    mse_centroid_per_dim : ndarray
+    centroids : tuple of ndarray
+        Empirical conditional mean of the source in each cell, per dimension (NaN if unused).
     mean, var : ndarray
         Per-dimension sample mean and unbiased variance of the source rows.
     """
@@ -84,6 +92,9 @@ class QuantizationStats:
     mse_code_per_dim: np.ndarray
     mse_source: float
     mse_source_per_dim: np.ndarray
+    mse_centroid: float
+    mse_centroid_per_dim: np.ndarray
+    centroids: tuple = field(repr=False)
     mean: np.ndarray
     var: np.ndarray
 
@@ -101,6 +112,7 @@ class QuantizationStats:
             "entropy_bits": self.marginal_entropy_bits,
             "mse_code": self.mse_code_per_dim,
             "mse_source": self.mse_source_per_dim,
+            "mse_centroid": self.mse_centroid_per_dim,
             "mean": self.mean,
             "var": self.var,
         })
@@ -112,6 +124,7 @@ class QuantizationStats:
             "rate_bits": float(sum(math.log2(L) for L in self.levels)),
             "entropy_bits": self.entropy_bits, "usage": self.usage, "perplexity": self.perplexity,
             "mse_code": self.mse_code, "mse_source": self.mse_source,
+            "mse_centroid": self.mse_centroid,
             "marginal_entropy_bits": self.marginal_entropy_bits.tolist(),
             "mean": self.mean.tolist(), "var": self.var.tolist(),
         }
@@ -219,7 +232,7 @@ def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=Fals
     nt = numba.get_num_threads()
     counts_joint = np.zeros((nt, plan.size if plan.joint else 1), dtype=np.int64)
     counts_marg = np.zeros((nt, source.dim, max(plan.levels)), dtype=np.int64)
-    totals = np.zeros((source.dim, _acc.N_PART))
+    totals, totals_cells = _new_totals(plan)
     done = 0
 
     from tqdm.auto import tqdm
@@ -230,17 +243,22 @@ def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=Fals
             key = stream_key(seed)
             for r0 in range(0, n, chunk):
                 m = min(chunk, n - r0)
-                part = _synthetic_range(plan, key, r0, m, counts_joint, counts_marg)
-                done = _acc.merge_blocks(part, m, totals, done)
+                part, part_cells = _synthetic_range(plan, key, r0, m, counts_joint, counts_marg)
+                done = _acc.merge_blocks(part, part_cells, m, totals, totals_cells, done)
                 bar.update(m)
         else:
             for x in source.chunks(n, chunk_size=chunk, seed=seed):
-                part = _array_range(plan, x, counts_joint, counts_marg)
-                done = _acc.merge_blocks(part, x.shape[0], totals, done)
+                part, part_cells = _array_range(plan, x, counts_joint, counts_marg)
+                done = _acc.merge_blocks(part, part_cells, x.shape[0], totals, totals_cells, done)
                 bar.update(x.shape[0])
     finally:
         bar.close()
-    return _finish(plan, counts_joint.sum(axis=0), counts_marg.sum(axis=0), totals)
+    return _finish(plan, counts_joint.sum(axis=0), counts_marg.sum(axis=0), totals, totals_cells)
+
+
+def _new_totals(plan):
+    d = plan.source.dim
+    return np.zeros((d, _acc.N_PART)), np.zeros((d, max(plan.levels), 3))
 
 
 @dataclass(frozen=True)
@@ -280,27 +298,29 @@ def _make_plan(quantizer, source, n, chunk_size, scale, reconstruction, joint_li
     return _Plan(source, n, chunk, tuple(levels), size, joint, args)
 
 
-def _new_part(m, d):
-    return np.zeros(((m + _acc.BLOCK - 1) // _acc.BLOCK, d, _acc.N_PART))
+def _new_part(plan, m):
+    nblk = (m + _acc.BLOCK - 1) // _acc.BLOCK
+    d = plan.source.dim
+    return np.zeros((nblk, d, _acc.N_PART)), np.zeros((nblk, d, max(plan.levels), 3))
 
 
 def _synthetic_range(plan, key, r0, m, counts_joint, counts_marg):
     """Block partials of rows [r0, r0+m) generated in the kernel (r0 a multiple of BLOCK)."""
     kind, mean, mat, full = plan.source._affine
-    part = _new_part(m, plan.source.dim)
+    part, part_cells = _new_part(plan, m)
     _acc.stats_synthetic(kind, key[0], key[1], r0, m, mean, mat, full, *plan.kernel_args,
-                         counts_joint, counts_marg, part)
-    return part
+                         counts_joint, counts_marg, part, part_cells)
+    return part, part_cells
 
 
 def _array_range(plan, x, counts_joint, counts_marg):
     x = np.ascontiguousarray(x, dtype=np.float64)
-    part = _new_part(x.shape[0], plan.source.dim)
-    _acc.stats_array(x, *plan.kernel_args, counts_joint, counts_marg, part)
-    return part
+    part, part_cells = _new_part(plan, x.shape[0])
+    _acc.stats_array(x, *plan.kernel_args, counts_joint, counts_marg, part, part_cells)
+    return part, part_cells
 
 
-def _finish(plan, counts, marg, totals) -> QuantizationStats:
+def _finish(plan, counts, marg, totals, totals_cells) -> QuantizationStats:
     n, levels, d = plan.n, plan.levels, plan.source.dim
     has_recon = plan.kernel_args[5]
     marginal_counts = tuple(marg[k, :L].copy() for k, L in enumerate(levels))
@@ -308,6 +328,10 @@ def _finish(plan, counts, marg, totals) -> QuantizationStats:
     h = plugin_entropy_bits(counts) if plan.joint else float("nan")
     mse_c = totals[:, _acc.P_SSE_CODE] / n
     mse_s = totals[:, _acc.P_SSE_SRC] / n if has_recon else np.full(d, np.nan)
+    # within-cell spread around the empirical cell means: the MSE of the best decoder per cell
+    mse_cm = totals_cells[:, :, 2].sum(axis=1) / n
+    centroids = tuple(np.where(totals_cells[k, :L, 0] > 0, totals_cells[k, :L, 1], np.nan)
+                      for k, L in enumerate(levels))
     return QuantizationStats(
         n=n, levels=tuple(levels), counts=counts, marginal_counts=marginal_counts,
         entropy_bits=h,
@@ -315,6 +339,7 @@ def _finish(plan, counts, marg, totals) -> QuantizationStats:
         usage=float(np.count_nonzero(counts) / plan.size) if plan.joint else float("nan"),
         perplexity=float(2.0 ** h), mse_code=float(mse_c.mean()), mse_code_per_dim=mse_c,
         mse_source=float(mse_s.mean()), mse_source_per_dim=mse_s,
+        mse_centroid=float(mse_cm.mean()), mse_centroid_per_dim=mse_cm, centroids=centroids,
         mean=totals[:, _acc.P_MEAN].copy(),
         var=totals[:, _acc.P_M2] / (n - 1) if n > 1 else np.full(d, np.nan),
     )

@@ -37,6 +37,14 @@ def test_stream_stats_matches_twin(fsq, source):
     np.testing.assert_allclose(st.mse_code_per_dim, ref["mse_code_per_dim"], rtol=1e-9)
     if np.isfinite(recon).all():
         np.testing.assert_allclose(st.mse_source_per_dim, ref["mse_source_per_dim"], rtol=1e-10)
+    for k in range(4):  # empirical cell means and the within-cell spread around them
+        cnt = np.bincount(cells[:, k], minlength=fsq.levels[k])
+        sums = np.bincount(cells[:, k], weights=x[:, k], minlength=fsq.levels[k])
+        with np.errstate(invalid="ignore"):
+            means = sums / cnt
+        np.testing.assert_allclose(st.centroids[k], means, rtol=1e-10, atol=1e-13)
+        sse = ((x[:, k] - means[cells[:, k]]) ** 2).sum()
+        assert st.mse_centroid_per_dim[k] == pytest.approx(sse / N, rel=1e-10)
     p = st.counts / N
     p = p[p > 0]
     assert st.entropy_bits == pytest.approx(-(p * np.log2(p)).sum(), rel=1e-12)

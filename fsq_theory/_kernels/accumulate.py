@@ -41,8 +41,12 @@ def _tanh(u):
 
 @nb.njit(cache=True)
 def _block(xt, nb_rows, scale, thr, nthr, table, recon, has_recon, bound_mode, bconst, basis,
-           joint, counts_joint, counts_marg, part, cells):
-    """Accumulate one block; ``xt`` is (d, BLOCK) so that every loop runs along contiguous rows."""
+           joint, counts_joint, counts_marg, part, part_cells, cells):
+    """Accumulate one block; ``xt`` is (d, BLOCK) so that every loop runs along contiguous rows.
+
+    ``part_cells[k, c]`` receives (count, mean, M2) of the source values in cell c of dimension k
+    (two passes over the block, so the within-cell spread is computed stably).
+    """
     d = xt.shape[0]
     for k in range(d):
         col = xt[k]
@@ -86,6 +90,17 @@ def _block(xt, nb_rows, scale, thr, nthr, table, recon, has_recon, bound_mode, b
         cm = counts_marg[k]
         for r in range(nb_rows):
             cm[ck[r]] += 1
+        pc = part_cells[k]
+        pc[:, :] = 0.0
+        for r in range(nb_rows):
+            pc[ck[r], 0] += 1.0
+            pc[ck[r], 1] += col[r]
+        for c in range(pc.shape[0]):
+            if pc[c, 0] > 0:
+                pc[c, 1] /= pc[c, 0]
+        for r in range(nb_rows):
+            dv = col[r] - pc[ck[r], 1]
+            pc[ck[r], 2] += dv * dv
         part[k, P_MEAN] = mean
         part[k, P_M2] = m2
         part[k, P_SSE_CODE] = sse_c
@@ -100,7 +115,8 @@ def _block(xt, nb_rows, scale, thr, nthr, table, recon, has_recon, bound_mode, b
 
 @nb.njit(parallel=True, cache=True)
 def stats_synthetic(kind, key0, key1, row0, nrows, mean, mat, full, scale, thr, nthr, table, recon,
-                    has_recon, bound_mode, bconst, basis, joint, counts_joint, counts_marg, part):
+                    has_recon, bound_mode, bconst, basis, joint, counts_joint, counts_marg, part,
+                    part_cells):
     """Generate rows ``[row0, row0 + nrows)`` of ``x = mean + mat @ e`` and accumulate them.
 
     ``e`` is the noise stream of ``kind`` (element ``row * d + k``); ``full`` selects a full
@@ -131,12 +147,12 @@ def stats_synthetic(kind, key0, key1, row0, nrows, mean, mat, full, scale, thr, 
                     for r in range(nb_rows):
                         xt[k, r] = mk + sk * e[r * d + k]
             _block(xt, nb_rows, scale, thr, nthr, table, recon, has_recon, bound_mode, bconst,
-                   basis, joint, counts_joint[t], counts_marg[t], part[b], cells)
+                   basis, joint, counts_joint[t], counts_marg[t], part[b], part_cells[b], cells)
 
 
 @nb.njit(parallel=True, cache=True)
 def stats_array(xs, scale, thr, nthr, table, recon, has_recon, bound_mode, bconst, basis, joint,
-                counts_joint, counts_marg, part):
+                counts_joint, counts_marg, part, part_cells):
     """Accumulate the rows of ``xs`` (a chunk starting at a multiple of BLOCK)."""
     nrows, d = xs.shape
     nblk = (nrows + BLOCK - 1) // BLOCK
@@ -151,27 +167,40 @@ def stats_array(xs, scale, thr, nthr, table, recon, has_recon, bound_mode, bcons
                 for k in range(d):
                     xt[k, r] = xs[r0 + r, k]
             _block(xt, nb_rows, scale, thr, nthr, table, recon, has_recon, bound_mode, bconst,
-                   basis, joint, counts_joint[t], counts_marg[t], part[b], cells)
+                   basis, joint, counts_joint[t], counts_marg[t], part[b], part_cells[b], cells)
 
 
 @nb.njit(cache=True)
-def merge_blocks(part, nrows, totals, n_done):
-    """Fold block partials into ``totals`` (d, N_PART) in block order (Chan et al. 1979).
+def _chan(n_a, mean_a, m2_a, n_b, mean_b, m2_b):
+    """Merge (count, mean, M2) of two groups (Chan, Golub & LeVeque 1979)."""
+    n_ab = n_a + n_b
+    if n_b == 0:
+        return n_a, mean_a, m2_a
+    delta = mean_b - mean_a
+    return n_ab, mean_a + delta * n_b / n_ab, m2_a + m2_b + delta * delta * n_a * n_b / n_ab
+
+
+@nb.njit(cache=True)
+def merge_blocks(part, part_cells, nrows, totals, totals_cells, n_done):
+    """Fold block partials into the totals in block order.
 
     ``totals[:, P_MEAN]``/``P_M2`` are the running mean and M2 over the ``n_done`` rows already
-    merged; returns the new row count.
+    merged, ``totals_cells[k, c]`` the running (count, mean, M2) of cell c of dimension k;
+    returns the new row count.
     """
     nblk = part.shape[0]
     d = part.shape[1]
     n_a = n_done
     for b in range(nblk):
         n_b = min(BLOCK, nrows - b * BLOCK)
-        n_ab = n_a + n_b
         for k in range(d):
-            delta = part[b, k, P_MEAN] - totals[k, P_MEAN]
-            totals[k, P_MEAN] += delta * n_b / n_ab
-            totals[k, P_M2] += part[b, k, P_M2] + delta * delta * n_a * n_b / n_ab
+            _, totals[k, P_MEAN], totals[k, P_M2] = _chan(
+                n_a, totals[k, P_MEAN], totals[k, P_M2], n_b, part[b, k, P_MEAN], part[b, k, P_M2])
             totals[k, P_SSE_CODE] += part[b, k, P_SSE_CODE]
             totals[k, P_SSE_SRC] += part[b, k, P_SSE_SRC]
-        n_a = n_ab
+            for c in range(part_cells.shape[2]):
+                q = part_cells[b, k, c]
+                t = totals_cells[k, c]
+                t[0], t[1], t[2] = _chan(t[0], t[1], t[2], q[0], q[1], q[2])
+        n_a += n_b
     return n_a

@@ -192,3 +192,29 @@ def quantization_sse(x, thresholds, points):
         e = x[:, k] - np.asarray(points[k])[cell]
         total += float(np.dot(e, e))
     return total
+
+
+# --- Blahut-Arimoto (fsq_theory._kernels.ba) ------------------------------------------------
+def ba_scaled_kernel(d, beta):
+    """Plain-numpy twin of _kernels.ba.scaled_kernel: (exp(-beta (d - rowmin)), rowmin)."""
+    import numpy as np
+
+    d = np.asarray(d, dtype=np.float64)
+    dmin = d.min(axis=1)
+    return np.exp(-beta * (d - dmin[:, None])), dmin
+
+
+def ba_log_row_sums(lq, d, dmin, beta, rows):
+    """Plain-numpy twin of _kernels.ba.log_row_sums (scipy logsumexp per row)."""
+    import numpy as np
+    from scipy.special import logsumexp
+
+    d = np.asarray(d, dtype=np.float64)
+    return np.array([logsumexp(lq - beta * (d[i] - dmin[i])) for i in rows])
+
+
+def ba_weighted_distortion(K, d, w, q):
+    """Plain-numpy twin of _kernels.ba.weighted_distortion: sum w_x K_xy d_xy q_y."""
+    import numpy as np
+
+    return float(np.asarray(w) @ (np.asarray(K) * np.asarray(d)) @ np.asarray(q))

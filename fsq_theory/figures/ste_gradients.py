@@ -23,7 +23,7 @@ VARIANCES = (4.0, 2.0, 1.0, 0.5)
 
 def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
     rows = []
-    z = np.linspace(-4.0, 4.0, 801 if quick else 3201)[:, None]
+    z = np.linspace(-4.0, 4.0, 401 if quick else 1601)[:, None]
     curves = {
         "STE tanh, FSQ [5] (= 1.001 x symmetric)": ste_jacobian(FSQ([5]), z),
         "STE tanh, FSQ [8]": ste_jacobian(FSQ([8]), z),
@@ -39,28 +39,31 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 
     fsq = FSQ([5])
     target = 0.3
-    n_steps = 2000 if quick else 6000
+    n_steps = 1000 if quick else 6000
     r = ste_descent(fsq, [0.0], [target], step=0.02, n_steps=n_steps)
     running = np.cumsum(r.codes[:, 0]) / np.arange(1, n_steps + 2)
     keep = np.unique(np.r_[np.arange(0, 300), np.geomspace(300, n_steps, 200).astype(int)])
     rows += [dict(panel="dither", label="code", x=float(i), y=float(r.codes[i, 0])) for i in keep]
     rows += [dict(panel="dither", label="running mean", x=float(i), y=float(running[i])) for i in keep]
     burn = n_steps // 4
-    for eta in (0.2, 0.1, 0.05, 0.02, 0.01, 0.005):
+    for eta in (0.2, 0.05, 0.01) if quick else (0.2, 0.1, 0.05, 0.02, 0.01, 0.005):
         rr = ste_descent(fsq, [0.0], [target], step=eta, n_steps=n_steps)
         rows.append(dict(panel="dither_error", label="|mean code - t|", x=eta,
                          y=float(abs(rr.codes[burn:, 0].mean() - target)),
                          switches=rr.switches(burn)))
 
     ref = axis_aligned_reference_loss(FSQ([5, 5]), VARIANCES)
-    n_train = 300 if quick else 1500
+    n_train = 100 if quick else 1500
+    every = 1 if quick else 5  # keeps the CSV small
     for init in (0.5, 3.0):
         for jac in JACOBIANS:
-            tr = train_toy_autoencoder(FSQ([5, 5]), VARIANCES, n_samples=2000, step=0.05,
+            tr = train_toy_autoencoder(FSQ([5, 5]), VARIANCES, n_samples=500 if quick else 2000,
+                                       step=0.05,
                                        n_steps=n_train, jacobian=jac, init_scale=init, seed=seed)
             rows += [dict(panel="training", label=jac, init_scale=init, x=float(i), y=float(v),
                           active=float(a))
-                     for i, (v, a) in enumerate(zip(tr.loss, tr.active_fraction))]
+                     for i, (v, a) in enumerate(zip(tr.loss, tr.active_fraction))
+                     if i % every == 0 or i < 50]
     rows.append(dict(panel="training_reference", label="best axis-aligned (exact)", x=np.nan, y=ref))
     return pd.DataFrame(rows)
 

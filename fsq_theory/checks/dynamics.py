@@ -41,7 +41,7 @@ def basins_equal_cells() -> Outcome:
             cells = np.rint((np.nan_to_num(lim, nan=10.0) + 1) / step)
             bad += int((cells != ref_cells).sum())
             checked += lim.size
-    return Outcome(lhs=float(bad), rhs=0.0, margin=-float(bad), passed=bad == 0,
+    return Outcome(lhs=float(bad), rhs=0.0, margin=float(-bad), passed=bad == 0,
                    detail=f"{checked} coordinates ({n} latents x 3 quantizers incl. symmetric x 2 "
                           f"potentials, N(0, 1.5^2), seed 0); {unconverged} not converged")
 

@@ -13,7 +13,7 @@ Simple", ICLR 2024, arXiv:2309.15505.
 from __future__ import annotations
 
 import math
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -141,6 +141,17 @@ class _Dim:
         half_l = (self.L - 1) * (1 + self._eps) / 2
         offset = 0.5 if self.L % 2 == 0 else 0.0
         return half_l, offset, math.atanh(offset / half_l)
+
+
+@lru_cache(maxsize=1024)
+def _dim_tables(L: int, eps: float, symmetric: bool, dtype: str):
+    """Thresholds and code values of one dimension (bisection costs ~0.1 ms; FSQ objects are
+    often rebuilt in loops, so they are shared)."""
+    dim = _Dim(L, eps, symmetric)
+    thr, codes = dim.thresholds(dtype), dim.codes(dtype)
+    thr.flags.writeable = False
+    codes.flags.writeable = False
+    return thr, codes
 
 
 class FSQ:
@@ -289,8 +300,9 @@ class FSQ:
         return self._build_tables(np.float64)
 
     def _build_tables(self, dtype):
-        thr = _k.pad_rows([d.thresholds(dtype) for d in self._dims], np.inf, dtype)
-        codes = _k.pad_rows([d.codes(dtype) for d in self._dims], np.nan, dtype)
+        per_dim = [_dim_tables(L, self._eps, self._symmetric, np.dtype(dtype).name) for L in self._levels]
+        thr = _k.pad_rows([t for t, _ in per_dim], np.inf, dtype)
+        codes = _k.pad_rows([c for _, c in per_dim], np.nan, dtype)
         thr.flags.writeable = False
         codes.flags.writeable = False
         return thr, codes

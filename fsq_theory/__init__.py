@@ -5,6 +5,9 @@ The public API is re-exported here; nothing heavy (POT, matplotlib) is imported 
 from .cells import CellMoments, cell_moments, cell_probabilities
 from .channels import (CapacityResult, DiscreteChannel, bec, bsc, capacity, capacity_result,
                        fsq_awgn_channel, z_channel)
+from .dynamics import (GradientFlow, StabilityTable, code_potential_derivatives, euler_map,
+                       exact_code_flow, flow_limit_codes, gradient_flow, potential,
+                       potential_gradient, potential_hessian, stability_table)
 from .exponents import (ExponentResult, RandomCodeSimulation, TokenSourceCoding, critical_rate,
                         cutoff_rate, expurgated_exponent, expurgated_exponent_result, gallager_e0,
                         random_coding_exponent, random_coding_exponent_result,
@@ -20,6 +23,9 @@ from .quantizer import FSQ, ScalarQuantizer
 from .sources import (EmpiricalSource, GaussianSource, GaussMarkovSource, LaplaceSource, Source,
                       UniformSource)
 from .stats import QuantizationStats, plugin_entropy_bits, stream_stats
+from .ste import (STEDescent, ToyTraining, axis_aligned_reference_loss, dithered_code_mean,
+                  gaussian_log_likelihood, hard_clamp_bound, seed_indicator, ste_descent,
+                  ste_jacobian, train_toy_autoencoder)
 from .wasserstein import W2Estimate, w2_1d, w2_gaussian, w2_quantization, w2_quantization_pot
 
 __all__ = [
@@ -42,5 +48,12 @@ __all__ = [
     "cutoff_rate", "zero_rate_limit", "source_coding_exponent", "token_source_coding",
     "TokenSourceCoding", "simulate_random_codes", "RandomCodeSimulation",
     "finite_class_bound", "generalization_experiment", "GeneralizationResult",
+    # dynamics and the straight-through estimator (dynamics, ste)
+    "potential", "potential_gradient", "potential_hessian", "code_potential_derivatives",
+    "gradient_flow", "GradientFlow", "exact_code_flow", "flow_limit_codes", "euler_map",
+    "stability_table", "StabilityTable",
+    "ste_jacobian", "hard_clamp_bound", "seed_indicator", "dithered_code_mean",
+    "gaussian_log_likelihood", "ste_descent", "STEDescent", "train_toy_autoencoder", "ToyTraining",
+    "axis_aligned_reference_loss",
 ]
 __version__ = "0.1.0"

@@ -12,7 +12,8 @@ Squared-error distortion throughout; rates in bits unless ``base=`` says otherwi
 * :func:`discretized_rd` -- R(D) of a continuous (or sampled) source computed by certified
   Blahut-Arimoto on a grid, next to the closed form or the Shannon lower bound.
 
-The operational curves of scalar quantizers and FSQ are in :mod:`fsq_theory.operational_rd`.
+FSQ's operational curves (:func:`fsq_operational_rd`, :func:`fsq_vector_rd`) and the tanh-compander
+limits are defined in :mod:`fsq_theory.fsq_operational` and re-exported here.
 """
 
 from __future__ import annotations
@@ -400,3 +401,9 @@ def discretized_rd(source=None, *, betas=None, n_points=257, n_outputs=None, spa
     else:
         df["slb"] = np.nan
     return df
+
+
+# FSQ's operational curves live in their own module (it imports the closed forms above)
+from .fsq_operational import fsq_operational_rd, fsq_vector_rd, tanh_compander_limits  # noqa: E402,F401
+
+__all__ += ["fsq_operational_rd", "fsq_vector_rd", "tanh_compander_limits"]

@@ -218,3 +218,52 @@ def ba_weighted_distortion(K, d, w, q):
     import numpy as np
 
     return float(np.asarray(w) @ (np.asarray(K) * np.asarray(d)) @ np.asarray(q))
+
+
+# --- Residual FSQ (fsq_theory.hierarchical.ResidualFSQ) ------------------------------------
+def residual_fsq_twin(x, levels, num_stages, *, bound_hard_clamp=True, soft_clamp=None):
+    """Plain transcription of vector_quantize_pytorch.ResidualFSQ.forward (eval mode) in numpy.
+
+    Line by line as the reference: soft clamp ``(x / c).tanh() * c``, then per stage
+    ``layer(residual / scale)`` with the symmetry-preserving FSQ bound (clamp or tanh), codes
+    ``scale * floor(...) - 1`` with ``scale = 2 / (L - 1)`` in float32, ``codes_to_indices``
+    through ``(codes + 1) / (2 / (L - 1))`` rounded, ``quantized * scale``. tanh is evaluated
+    in float64 and rounded once (correct rounding). Returns (out, indices (n, S) int64).
+    """
+    import numpy as np
+
+    x = np.asarray(x)
+    T = x.dtype.type
+    f32 = np.float32
+    lv = np.asarray(levels, dtype=np.int64)
+    lm1 = (lv - 1).astype(x.dtype)
+    if bound_hard_clamp:
+        c = (f32(1) + (f32(1) / (lv - 1).astype(f32))).astype(f32)  # 1 + (1 / (levels - 1))
+    elif soft_clamp is not None:
+        c = np.broadcast_to(np.asarray(soft_clamp, dtype=f32), lv.shape)
+    else:
+        c = None
+
+    def tanh(a):
+        return np.tanh(a.astype(np.float64)).astype(a.dtype)
+
+    if c is not None:
+        x = tanh(x / c.astype(x.dtype)) * c.astype(x.dtype)
+    # levels.float() ** -s: 1/L^s is exact in the integers here, so one rounding of the quotient
+    scales = [np.array([f32(1) / f32(L) ** s for L in lv], dtype=f32)
+              for s in range(num_stages)]
+    code_scale = (f32(2) / (lv - 1).astype(f32)).astype(f32)
+    basis = np.cumprod(np.concatenate([[1], lv[:-1]]))
+    residual, out, idx = x, np.zeros_like(x), []
+    for s in range(num_stages):
+        sc = scales[s].astype(x.dtype)
+        z = residual / sc
+        b = np.clip(z, T(-1), T(1)) if bound_hard_clamp else tanh(z)
+        bracket = np.floor(lm1 * (b + T(1)) / T(2) + T(0.5))
+        codes = code_scale.astype(x.dtype) * bracket - T(1)
+        k = (codes + T(1)) / code_scale.astype(x.dtype)
+        idx.append(np.round((k * basis).sum(-1)).astype(np.int64))
+        q = codes * sc
+        residual = residual - q
+        out = out + q
+    return out, np.stack(idx, axis=-1)

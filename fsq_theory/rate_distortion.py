@@ -403,7 +403,15 @@ def discretized_rd(source=None, *, betas=None, n_points=257, n_outputs=None, spa
     return df
 
 
-# FSQ's operational curves live in their own module (it imports the closed forms above)
-from .fsq_operational import fsq_operational_rd, fsq_vector_rd, tanh_compander_limits  # noqa: E402,F401
+# FSQ's operational curves live in their own module, which imports the closed forms above;
+# re-exported lazily (PEP 562) so that either module can be imported first
+_FSQ_OPERATIONAL = ("fsq_operational_rd", "fsq_vector_rd", "tanh_compander_limits")
+__all__ += list(_FSQ_OPERATIONAL)
 
-__all__ += ["fsq_operational_rd", "fsq_vector_rd", "tanh_compander_limits"]
+
+def __getattr__(name):
+    if name in _FSQ_OPERATIONAL:
+        from . import fsq_operational
+
+        return getattr(fsq_operational, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -81,6 +81,7 @@ __all__ = [
     "bivariate_normal_cdf",
     "consecutive_token_pmf",
     "token_persistence",
+    "vector_token_persistence",
     "FlipRate",
     "flip_rate",
     "token_sequence_pmf",
@@ -228,6 +229,29 @@ def token_persistence(sq, rho, *, variance=1.0) -> float:
     :func:`consecutive_token_pmf`. For the sign quantizer (one threshold at 0) it equals
     :math:`\tfrac12 + \arcsin(\rho)/\pi` (Sheppard 1899)."""
     return float(np.trace(consecutive_token_pmf(sq, rho, variance=variance)))
+
+
+def vector_token_persistence(fsq, rho, *, scale=1.0, variance=1.0) -> float:
+    r"""Persistence of the whole FSQ token, :math:`P(K_t = K_{t-1}) = \prod_i P(Z^{(i)}_t =
+    Z^{(i)}_{t-1})`, per vector.
+
+    The coordinates are independent AR(1) sequences with the common correlation ``rho`` and
+    variances ``variance`` (scalar or per dimension), encoded as ``z = scale * x``; a token keeps
+    its index only if every coordinate keeps its level, so persistence decays geometrically in
+    the number of dimensions.
+
+    Parameters
+    ----------
+    fsq : FSQ
+    rho : float in (-1, 1)
+    scale, variance : float or array_like (d,), keyword-only
+    """
+    if not isinstance(fsq, FSQ):
+        raise TypeError(f"fsq must be an FSQ, got {type(fsq).__name__}")
+    r = _check_rho(rho)
+    var = v.per_dim("variance", variance, fsq.dim, positive=True)
+    return float(np.prod([token_persistence(q, r, variance=float(var[i]))
+                          for i, q in enumerate(fsq.scalar_quantizers(scale))]))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from fsq_theory.sources import GaussMarkovSource
 from fsq_theory.temporal import (bivariate_normal_cdf, causal_prediction, consecutive_token_pmf,
                                  entropy_rate_bounds, flip_rate, predictive_token_distribution,
                                  simulate_token_persistence, token_persistence,
-                                 token_sequence_pmf)
+                                 token_sequence_pmf, vector_token_persistence)
 
 REF = json.loads((Path(__file__).parent / "reference" / "temporal_reference.json").read_text())
 SIGN = ScalarQuantizer([0.0], [-1.0, 1.0])
@@ -202,3 +202,21 @@ def test_bad_inputs():
         simulate_token_persistence(sq, None, 100)
     with pytest.raises(ValueError, match="sequences"):
         token_sequence_pmf(FSQ([16]).scalar_quantizers()[0], 0.5, 4)
+
+
+def test_vector_persistence_product_and_monte_carlo():
+    fsq, rho, scale, var = FSQ([5, 3]), 0.9, [1.0, 2.0], [1.0, 0.5]
+    exact = vector_token_persistence(fsq, rho, scale=scale, variance=var)
+    sqs = fsq.scalar_quantizers(scale)
+    assert exact == pytest.approx(token_persistence(sqs[0], rho) * token_persistence(
+        sqs[1], rho, variance=0.5), rel=1e-15)
+    # Monte Carlo: all coordinates unchanged, batch-means SE over 40 contiguous blocks
+    n = 80_000
+    x = np.vstack(list(GaussMarkovSource(rho, dim=2, variance=var).chunks(n, chunk_size=20_000,
+                                                                         seed=4)))
+    z = np.stack([sqs[i].encode(x[:, i]) for i in range(2)], axis=1)
+    same = (z[1:] == z[:-1]).all(axis=1)
+    blocks = same[: (n - 1) // 40 * 40].reshape(40, -1).mean(axis=1)
+    assert abs(same.mean() - exact) < 4 * blocks.std(ddof=1) / math.sqrt(40)
+    with pytest.raises(TypeError, match="fsq"):
+        vector_token_persistence(sqs[0], rho)

@@ -308,31 +308,39 @@ def _grid(breaks, width):
 
 
 class _Kernel:
-    """Standardized AR(1) on a node grid: nodes x, weights w, cell masks, transition density."""
+    """Standardized AR(1) on a node grid: nodes x, weights w, cell masks, transition density,
+    and the closed-form next-cell probabilities C[x, k] = P(X' in cell k | X = x)."""
 
-    def __init__(self, edges, rho, width_factor=1.0):
+    _BLOCK = 1024  # rows of the transition matrix generated at a time (bounded memory)
+
+    def __init__(self, edges, rho):
         self.rho = rho
         self.s = math.sqrt((1 - rho) * (1 + rho))
         tau = edges[1:-1]
-        self.x, self.w = _grid(tau, width_factor * min(1.0, self.s))
+        self.x, self.w = _grid(tau, min(1.0, self.s))
         self.n = len(edges) - 1
         cell = np.searchsorted(tau, self.x, side="right")
         self.mask = (cell[None, :] == np.arange(self.n)[:, None]).astype(np.float64)
         self.phi = np.exp(-0.5 * self.x**2) / math.sqrt(2 * math.pi)
+        self.C = _cell_probs_given(edges, rho * self.x, self.s)
 
     def density(self, x_from):
         """p(y | x) at all nodes y for each x in ``x_from``: shape (len(x_from), N)."""
         d = (self.x[None, :] - self.rho * np.asarray(x_from)[:, None]) / self.s
         return np.exp(-0.5 * d * d) / (self.s * math.sqrt(2 * math.pi))
 
-    def extend(self, G, K):
+    def extend(self, G):
         """Sequence densities G (P, N) -> (P * n, N): one more frame, every next token."""
-        H = (G * self.w) @ K
+        Gw = G * self.w
+        H = np.zeros_like(G)
+        for b in range(0, len(self.x), self._BLOCK):
+            H += Gw[:, b:b + self._BLOCK] @ self.density(self.x[b:b + self._BLOCK])
         return (H[:, None, :] * self.mask[None, :, :]).reshape(-1, H.shape[1])
 
-    def close(self, G):
-        """Probabilities of each sequence in G: sum of w * g."""
-        return G @ self.w
+    def close_next(self, G):
+        """Probabilities of every sequence of G followed by every next token: (P, N) -> (P * n,),
+        the last integral in closed form."""
+        return np.clip(((G * self.w) @ self.C).ravel(), 0.0, None)
 
 
 def token_sequence_pmf(sq, rho, order, *, variance=1.0) -> np.ndarray:
@@ -345,7 +353,10 @@ def token_sequence_pmf(sq, rho, order, *, variance=1.0) -> np.ndarray:
 
     evaluated by the forward recursion :math:`g_i(y) = 1_{C_{k_i}}(y)\int g_{i-1}(x)p(y|x)dx`
     discretized with composite Gauss-Legendre panels (12 nodes) breaking at the thresholds and
-    no wider than :math:`\min(1, \sqrt{1-\rho^2})` (standardized), on :math:`[-9, 9]`.
+    no wider than :math:`\min(1, \sqrt{1-\rho^2})` (standardized), on :math:`[-9, 9]`; the
+    innermost integral (the last cell probability) is closed form, so ``order = 1`` is exact up
+    to the outer quadrature. Cost grows like :math:`n^m N^2` with :math:`N \approx 216/\min(1,
+    \sqrt{1-\rho^2})` nodes.
 
     Parameters
     ----------
@@ -366,12 +377,15 @@ def token_sequence_pmf(sq, rho, order, *, variance=1.0) -> np.ndarray:
     n = len(e) - 1
     if n ** (m + 1) > 2**16:
         raise ValueError(f"order = {m} with {n} cells gives {n ** (m + 1)} sequences (> 65536)")
+    if m == 0:
+        from .cells import cell_probabilities
+
+        return cell_probabilities(ScalarQuantizer(e[1:-1], np.zeros(n)))
     ker = _Kernel(e, r)
-    K = ker.density(ker.x) if m else None
     G = ker.mask * ker.phi
-    for _ in range(m):
-        G = ker.extend(G, K)
-    P = np.clip(ker.close(G), 0.0, None)
+    for _ in range(m - 1):
+        G = ker.extend(G)
+    P = ker.close_next(G)
     return (P / P.sum()).reshape((n,) * (m + 1))
 
 
@@ -447,13 +461,10 @@ def entropy_rate_bounds(sq, rho, *, max_order=3, max_lower=1, variance=1.0,
     P1 = consecutive_token_pmf(sq, r, variance=variance)
     joint_h = [0.0, _entropy_bits(P1.sum(axis=0), base=lb), _entropy_bits(P1, base=lb)]
     ker = _Kernel(e, r)
-    K = ker.density(ker.x)
-    if mo >= 2:
-        G = ker.mask * ker.phi
-        for m in range(1, mo + 1):
-            G = ker.extend(G, K)
-            if m >= 2:
-                joint_h.append(_entropy_bits(np.clip(ker.close(G), 0.0, None), base=lb))
+    G = ker.mask * ker.phi  # densities of the length-1 sequences at the last frame
+    for m in range(2, mo + 1):
+        G = ker.extend(G)
+        joint_h.append(_entropy_bits(ker.close_next(G), base=lb))
     upper = np.diff(np.asarray(joint_h[: mo + 2]))
     # lower bounds: condition on X_0 = x at every node, integrate the entropy difference
     lower = np.zeros(ml + 1)
@@ -461,18 +472,17 @@ def entropy_rate_bounds(sq, rho, *, max_order=3, max_lower=1, variance=1.0,
     for start in range(0, len(ker.x), 64):
         x0 = ker.x[start:start + 64]
         wx = weights[start:start + 64]
-        D = ker.density(x0)  # (B, N): p(x_1 | x_0)
-        G = (D[:, None, :] * ker.mask[None, :, :])  # (B, n, N)
-        h_prev = np.zeros(len(x0))
-        for m in range(ml + 1):
-            probs = np.clip(G @ ker.w, 0.0, None)  # (B, n^(m+1))
-            probs /= probs.sum(axis=1, keepdims=True)
-            h = _entropy_bits(probs, axis=1, base=lb)
+        h_prev = _entropy_bits(ker.C[start:start + 64], axis=1, base=lb)  # H(Z_1 | x0), exact
+        lower[0] += wx @ h_prev
+        G = ker.density(x0)[:, None, :] * ker.mask[None, :, :]  # (B, n, N): Z_1 and x_1
+        for m in range(1, ml + 1):
+            B, P, N = G.shape
+            probs = ker.close_next(G.reshape(B * P, N)).reshape(B, P * ker.n)
+            h = _entropy_bits(probs / probs.sum(axis=1, keepdims=True), axis=1, base=lb)
             lower[m] += wx @ (h - h_prev)
             h_prev = h
             if m < ml:
-                B, P, N = G.shape
-                G = ker.extend(G.reshape(B * P, N), K).reshape(B, P * n, N)
+                G = ker.extend(G.reshape(B * P, N)).reshape(B, P * ker.n, N)
     lower /= weights.sum()
     return EntropyRateBounds(r, upper, lower, float(upper[0] - upper[1]))
 

@@ -339,7 +339,8 @@ class CompositeCells:
         return ScalarQuantizer(self.edges[1:-1] / gain, self.points / gain)
 
 
-def composite_cells(rq: ResidualFSQ, *, dim: int = 0, stage_scales=None) -> tuple[CompositeCells, ...]:
+def composite_cells(rq: ResidualFSQ, *, dim: int = 0,
+                    stage_scales=None) -> tuple[CompositeCells, ...]:
     r"""Enumerate the composite cells of stages ``1..s``, for every ``s = 1..S``, exactly.
 
     The residual law within a composite cell is the source law restricted to the cell and
@@ -376,7 +377,8 @@ def composite_cells(rq: ResidualFSQ, *, dim: int = 0, stage_scales=None) -> tupl
     else:
         arr = v.as_real_array("stage_scales", stage_scales).astype(np.float64)
         if arr.shape != (rq.num_stages,):
-            raise ValueError(f"stage_scales must have shape ({rq.num_stages},), got shape {arr.shape}")
+            raise ValueError(f"stage_scales must have shape ({rq.num_stages},), "
+                             f"got shape {arr.shape}")
         if (arr <= 0).any():
             raise ValueError(f"stage_scales must be > 0, got {arr.tolist()}")
         sigmas = [float(s) for s in arr]

@@ -223,7 +223,8 @@ def test_residual_equals_flat_hard_clamp_fsq_at_rescaled_gain():
     for L, S in [(3, 3), (4, 2), (2, 4)]:
         M = L ** S
         res = hierarchy_rate_distortion(ResidualFSQ([L], S), gain=0.5)
-        flat = hierarchy_rate_distortion(ResidualFSQ([M], 1), gain=0.5 * (M / (M - 1)) / (L / (L - 1)))
+        g_flat = 0.5 * (M / (M - 1)) / (L / (L - 1))
+        flat = hierarchy_rate_distortion(ResidualFSQ([M], 1), gain=g_flat)
         assert res.mse_centroid[-1] == pytest.approx(flat.mse_centroid[0], rel=1e-12)
         assert res.mse_reference[-1] == pytest.approx(flat.mse_reference[0], rel=1e-12)
         assert res.entropy[-1] == pytest.approx(flat.entropy[0], rel=1e-12)

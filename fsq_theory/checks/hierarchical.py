@@ -85,7 +85,8 @@ def hier_reference_error_nonincreasing_odd_L() -> Outcome:
                 worst = max(worst, float((e - prev).max()))
             prev = e
     # the float64 forward uses the reference's float32-rounded scales: ties differ by ~1e-8
-    return _at_most(worst, 1e-7, "max over inputs and stages of |e_{s+1}| - |e_s| (float64 forward)")
+    return _at_most(worst, 1e-7,
+                    "max over inputs and stages of |e_{s+1}| - |e_s| (float64 forward)")
 
 
 @register(

@@ -457,7 +457,8 @@ def entropy_rate_bounds(sq, rho, *, max_order=3, max_lower=1, variance=1.0,
     n = len(e) - 1
     for name, m in (("max_order", mo), ("max_lower", ml + 1)):
         if n ** (m + 1) > 2**16:
-            raise ValueError(f"{name} = {m} with {n} cells gives {n ** (m + 1)} sequences (> 65536)")
+            raise ValueError(f"{name} = {m} with {n} cells gives {n ** (m + 1)} sequences "
+                             "(> 65536)")
     P1 = consecutive_token_pmf(sq, r, variance=variance)
     joint_h = [0.0, _entropy_bits(P1.sum(axis=0), base=lb), _entropy_bits(P1, base=lb)]
     ker = _Kernel(e, r)

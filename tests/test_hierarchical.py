@@ -81,7 +81,7 @@ def test_matches_pytorch_reference_fixture():
     # (tests/reference/hier_make_fixture.py): exact equality, no tolerance
     f = np.load(FIXTURE, allow_pickle=False)
     names = sorted({k.split("__")[0] for k in f.files if not k.startswith("meta")})
-    assert len(names) == 6
+    assert len(names) == 7
     for name in names:
         sc = f[f"{name}__soft_clamp"]
         rq = ResidualFSQ(f[f"{name}__levels"].tolist(), int(f[f"{name}__stages"]),
@@ -289,6 +289,15 @@ def test_best_gain_and_stage_scale_fit():
     assert fit.mse <= d
     again = hierarchy_rate_distortion(rq, gain=fit.gain, stage_scales=fit.stage_scales)
     assert again.mse_centroid[-1] == pytest.approx(fit.mse, rel=1e-12)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import fsq_theory.hierarchical as mod
+
+    res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert res.failed == 0 and res.attempted >= 4
 
 
 # --- validation -----------------------------------------------------------------------------

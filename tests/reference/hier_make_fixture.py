@@ -48,6 +48,7 @@ CASES = {
     "hard_3x4": ([3], 4, True, None),
     "hard_4x3": ([4], 3, True, None),
     "hard_8-5-3x2": ([8, 5, 3], 2, True, None),
+    "hard_2-3x4": ([2, 3], 4, True, None),
     "tanh_5-3x3": ([5, 3], 3, False, None),
     "tanh_7x2_clamp1.5": ([7], 2, False, 1.5),
 }

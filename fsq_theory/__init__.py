@@ -5,6 +5,9 @@ The public API is re-exported here; nothing heavy (POT, matplotlib) is imported 
 from .cells import CellMoments, cell_moments, cell_probabilities
 from .channels import (CapacityResult, DiscreteChannel, bec, bsc, capacity, capacity_result,
                        fsq_awgn_channel, z_channel)
+from .diffusion import (ForwardSimulation, TokenDiffusion, alpha_bar, beta_schedule, code_grid_pmfs,
+                        simulate_forward, token_diffusion, token_loss_time)
+from .diffusion import snr as diffusion_snr
 from .dynamics import (GradientFlow, StabilityTable, code_potential_derivatives, euler_map,
                        exact_code_flow, flow_limit_codes, gradient_flow, potential,
                        potential_gradient, potential_hessian, stability_table)
@@ -26,6 +29,11 @@ from .stats import QuantizationStats, plugin_entropy_bits, stream_stats
 from .ste import (STEDescent, ToyTraining, axis_aligned_reference_loss, dithered_code_mean,
                   gaussian_log_likelihood, hard_clamp_bound, seed_indicator, ste_descent,
                   ste_jacobian, train_toy_autoencoder)
+from .temporal import (CausalPrediction, EntropyRateBounds, FlipRate, TokenPersistenceMC,
+                       bivariate_normal_cdf, causal_prediction, consecutive_token_pmf,
+                       entropy_rate_bounds, flip_rate, predictive_token_distribution,
+                       simulate_token_persistence, token_persistence, token_sequence_pmf,
+                       vector_token_persistence)
 from .wasserstein import W2Estimate, w2_1d, w2_gaussian, w2_quantization, w2_quantization_pot
 
 __all__ = [
@@ -55,5 +63,12 @@ __all__ = [
     "ste_jacobian", "hard_clamp_bound", "seed_indicator", "dithered_code_mean",
     "gaussian_log_likelihood", "ste_descent", "STEDescent", "train_toy_autoencoder", "ToyTraining",
     "axis_aligned_reference_loss",
+    # video latents and diffusion (temporal, diffusion)
+    "bivariate_normal_cdf", "consecutive_token_pmf", "token_persistence", "vector_token_persistence",
+    "FlipRate", "flip_rate", "token_sequence_pmf", "EntropyRateBounds", "entropy_rate_bounds",
+    "predictive_token_distribution", "CausalPrediction", "causal_prediction", "TokenPersistenceMC",
+    "simulate_token_persistence",
+    "beta_schedule", "alpha_bar", "diffusion_snr", "code_grid_pmfs", "TokenDiffusion",
+    "token_diffusion", "token_loss_time", "ForwardSimulation", "simulate_forward",
 ]
 __version__ = "0.1.0"

@@ -18,6 +18,9 @@ from .exponents import (ExponentResult, RandomCodeSimulation, TokenSourceCoding,
                         sphere_packing_exponent_result, token_source_coding, zero_rate_limit)
 from .fisher import (FisherEstimate, FisherInformation, continuous_fisher_information,
                      fisher_information, fisher_information_mc, fisher_rao_distance)
+from .hierarchical import (CompositeCells, HierarchyRD, HierarchySimulation, ResidualFSQ,
+                           StageScaleFit, best_gain, composite_cells, hierarchy_rate_distortion,
+                           optimize_stage_scales, simulate_hierarchy)
 from .information import (ENTROPY_ESTIMATORS, EntropyEstimate, InformationFlow, codebook_usage,
                           entropy, entropy_estimate, expected_codebook_usage, information_flow,
                           information_flow_empirical, kl_divergence, mutual_information, perplexity)
@@ -70,5 +73,9 @@ __all__ = [
     "simulate_token_persistence",
     "beta_schedule", "alpha_bar", "diffusion_snr", "code_grid_pmfs", "TokenDiffusion",
     "token_diffusion", "token_loss_time", "ForwardSimulation", "simulate_forward",
+    # hierarchical (residual) FSQ
+    "ResidualFSQ", "CompositeCells", "HierarchyRD", "HierarchySimulation", "StageScaleFit",
+    "composite_cells", "hierarchy_rate_distortion", "simulate_hierarchy", "best_gain",
+    "optimize_stage_scales",
 ]
 __version__ = "0.1.0"

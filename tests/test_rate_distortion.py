@@ -159,3 +159,26 @@ def test_fsq_vector_matches_scalar_and_water_filling():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_monte_carlo_points_land_on_the_exact_curve():
+    """stream_stats through the reference-exact FSQ: MSE and plug-in entropy within 3 SE."""
+    from fsq_theory import FSQ
+    from fsq_theory.figures.rd_fsq_operational import _error_fourth_moment
+    from fsq_theory.scalar_design import quantizer_performance
+    from fsq_theory.sources import GaussianSource
+    from fsq_theory.stats import stream_stats
+
+    n = 1_000_000
+    df = fsq_operational_rd([5, 8, 16], compare=False)
+    for L, g in zip(df["L"], df["scale"]):
+        sq = FSQ([L]).scalar_quantizers(g)[0]
+        perf = quantizer_performance(sq)
+        st = stream_stats(FSQ([L]), GaussianSource(1.0), n, seed=0, scale=g,
+                          reconstruction="points")
+        se_d = np.sqrt((_error_fourth_moment(sq) - perf.mse ** 2) / n)
+        p = perf.prob[perf.prob > 0]
+        se_h = np.sqrt(((np.log2(p) ** 2 * p).sum() - perf.entropy_bits ** 2) / n)
+        assert abs(st.mse_source - perf.mse) < 3 * se_d
+        # plug-in entropy: bias -(L-1)/(2 n ln 2) is far below the standard error here
+        assert abs(st.entropy_bits - perf.entropy_bits) < 3 * se_h

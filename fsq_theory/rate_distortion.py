@@ -277,13 +277,13 @@ def differential_entropy(dist=None, *, base=2.0) -> float:
     dist = _check_dist(dist)
     base = _check_base(base)
     name = dist.dist.name
-    scale = float(dist.kwds.get("scale", dist.args[-1] if len(dist.args) >= 2 else 1.0))
+    sd = float(dist.std())
     if name == "norm":
-        h = 0.5 * np.log(2 * np.pi * np.e * float(dist.var()))
+        h = 0.5 * np.log(2 * np.pi * np.e * sd * sd)
     elif name == "laplace":
-        h = np.log(2 * np.e * scale)
+        h = np.log(2 * np.e * sd / np.sqrt(2))  # scale b = sd / sqrt 2
     elif name == "uniform":
-        h = np.log(scale)
+        h = np.log(sd * np.sqrt(12))  # width = sd sqrt 12
     else:
         h = float(dist.entropy())
     return float(h / np.log(base))

@@ -63,6 +63,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import blas as _blas
 
 from . import _validation as v
 from ._kernels import ba as _k
@@ -230,19 +231,25 @@ def _restricted_kernel(slope: _Slope, idx):
 class _SPDFactor:
     """Factor symmetric positive semi-definite H once; solve with iterative refinement.
 
-    Jacobi-equilibrated Cholesky with the smallest ridge that factorizes (nearly collinear
-    kernel columns make H numerically singular), then iterative refinement against the
-    unridged H, so the ridge does not limit the accuracy of the Newton step.
+    ``H`` holds its lower triangle (upper ignored) and is overwritten. Jacobi-equilibrated
+    Cholesky with the smallest ridge that factorizes (nearly collinear kernel columns make H
+    numerically singular), then iterative refinement against the unridged H, so the ridge does
+    not limit the accuracy of the Newton step.
     """
 
     def __init__(self, H):
-        self.dg = np.sqrt(np.maximum(np.diag(H), np.finfo(float).tiny))
-        self.Hs = H / self.dg[:, None] / self.dg[None, :]
+        self.dg = np.sqrt(np.maximum(np.diag(H).copy(), np.finfo(float).tiny))
+        inv = 1.0 / self.dg
+        H *= inv[:, None]
+        H *= inv[None, :]
+        self.Hs = H
         self.cf = None
-        eye = np.eye(H.shape[0])
+        diag = np.diag_indices_from(H)
         for r in (1e-14, 1e-12, 1e-10, 1e-8, 1e-6):
+            A = np.array(H, order="F")
+            A[diag] += r
             try:
-                self.cf = linalg.cho_factor(self.Hs + r * eye, check_finite=False)
+                self.cf = linalg.cho_factor(A, lower=True, overwrite_a=True, check_finite=False)
                 break
             except (linalg.LinAlgError, ValueError):
                 continue
@@ -251,7 +258,8 @@ class _SPDFactor:
         bs = rhs / self.dg
         x = linalg.cho_solve(self.cf, bs, check_finite=False)
         for _ in range(3):
-            x = x + linalg.cho_solve(self.cf, bs - self.Hs @ x, check_finite=False)
+            x = x + linalg.cho_solve(self.cf, bs - _blas.dsymv(1.0, self.Hs, x, lower=1),
+                                     check_finite=False)
         return x / self.dg
 
 
@@ -294,8 +302,9 @@ def _interior_point(slope: _Slope, q, idx, tol_nats, max_steps):
         mu = float(qa @ s) / m
         rd = -c + nu - s
         rp = qa.sum() - 1.0
+        # H = K_A' diag(p / S^2) K_A: lower triangle by a rank-n update (half of a GEMM)
         B = KA * np.sqrt(w / S)[:, None]
-        M = B.T @ B
+        M = _blas.dsyrk(1.0, B.T, trans=0, lower=1)
         del B
         M[np.diag_indices_from(M)] += s / qa
         F = _SPDFactor(M)

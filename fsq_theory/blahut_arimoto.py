@@ -162,6 +162,7 @@ class _Slope:
         self.K = np.empty((n, m))
         self.dmin = np.empty(n)
         _k.scaled_kernel(d, beta, self.K, self.dmin)
+        _flush_subnormal(self.K)
 
     def log_row_sums(self, q):
         """log (K q)_x, exact in log domain where the float sum underflows."""
@@ -225,7 +226,17 @@ def _restricted_kernel(slope: _Slope, idx):
     (K_A q_A)_x cannot underflow even for source points far from every active output (the
     gradient and Hessian are invariant to this row scaling)."""
     dA = slope.d[:, idx]
-    return np.exp(-slope.beta * (dA - dA.min(axis=1, keepdims=True)))
+    K = np.exp(-slope.beta * (dA - dA.min(axis=1, keepdims=True)))
+    # the Hessian multiplies pairs of entries: below 1e-140 their products would be subnormal,
+    # which slows BLAS ~5x; such entries move no row sum (every row holds a 1), and this kernel
+    # only steers Newton -- the certificate uses the full one
+    _flush_subnormal(K, 1e-140)
+    return K
+
+
+def _flush_subnormal(K, floor=1e-300):
+    """Zero kernel entries below ``floor`` in place (subnormal operands slow BLAS)."""
+    K[K < floor] = 0.0
 
 
 class _SPDFactor:

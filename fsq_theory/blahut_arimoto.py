@@ -35,7 +35,7 @@ costs :math:`n|A|^2` flops for :math:`H`; above 1.2e11 (e.g. 4096 x 5000) the me
 to plain sweeps, which may end uncertified (``converged`` False). Measured with
 single-threaded BLAS (``OPENBLAS_NUM_THREADS=1``; oversubscribed BLAS threads on a loaded
 machine slowed the Newton systems up to 100x): 512 x 512 discretized Gaussian, 1e-9 bit in
-0.01-0.5 s per slope; 4096 x 4096, 1e-6 bit (reached 1.4e-8) in 41 s at slope 5 nats.
+0.01-0.5 s per slope; 4096 x 4096, 1e-6 bit in 12-49 s per slope (BENCHMARKS.md).
 An active-set Newton method was tried first and stalls
 when the optimal support is dense on a fine grid (nearly collinear kernel columns, hundreds of
 outputs to drop one per step); the barrier handles both regimes. Outputs outside the candidates

@@ -290,8 +290,11 @@ def optimal_uniform(n: int, dist=None, *, center: float | None = None) -> Scalar
         \int_{t_{k-1}}^{t_k} (x - y_k) f(x)\,dx ,
 
     (the boundary terms cancel because every threshold is equidistant from its two points),
-    solved by Brent's method to the floating-point floor: the step is accurate to ~1e-15
-    relative, not the ~1e-8 that minimizing :math:`D` itself would give.
+    solved by Brent's method to the floating-point floor (the step is accurate to ~1e-15
+    relative, not the ~1e-8 that minimizing :math:`D` itself would give) inside the bracket of
+    the global minimum found on a log grid of 60 steps: :math:`D(\Delta)` can have several
+    local minima (for a uniform density every step whose occupied cells have their points at
+    the centroids is stationary, e.g. :math:`\Delta = 1` for 8 points on [-1, 1]).
 
     Parameters
     ----------
@@ -316,18 +319,24 @@ def optimal_uniform(n: int, dist=None, *, center: float | None = None) -> Scalar
     scale = float(dist.std())
     if not np.isfinite(scale) or scale <= 0:
         raise ValueError(f"dist must have a finite positive standard deviation, got {scale!r}")
-    lo, hi = 1e-3 * scale / n, 4.0 * scale
     g = lambda s: _uniform_mse_slope(s, n, c, dist)  # noqa: E731
-    while g(hi) < 0:
-        hi *= 2
-        if hi > 1e6 * scale:
-            raise RuntimeError(f"optimal_uniform(n={n}): no sign change of dD/dstep found")
-    while g(lo) > 0:
-        lo /= 2
-        if lo < 1e-12 * scale:
-            raise RuntimeError(f"optimal_uniform(n={n}): no sign change of dD/dstep found")
-    step = optimize.brentq(g, lo, hi, xtol=1e-16 * scale, rtol=4 * np.finfo(float).eps,
-                           maxiter=500)
+
+    def mse(step):
+        return cell_moments(_uniform(n, step, c), dist).mse(_uniform(n, step, c).points)
+
+    # D(step) can have several local minima (uniform density: every step whose occupied cells
+    # have their points at the centroids is stationary), so bracket the global one on a log grid
+    grid = np.geomspace(1e-3 * scale / n, 8.0 * scale, 60)
+    vals = np.array([mse(x) for x in grid])
+    k = int(np.argmin(vals))
+    lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]
+    if g(lo) < 0 < g(hi):
+        step = optimize.brentq(g, lo, hi, xtol=1e-16 * scale, rtol=4 * np.finfo(float).eps,
+                               maxiter=500)
+    else:  # the minimum sits where D is not differentiable (a cell boundary at a support edge)
+        res = optimize.minimize_scalar(mse, bounds=(lo, hi), method="bounded",
+                                       options={"xatol": 1e-14 * scale})
+        step = float(res.x)
     return _uniform(n, step, c)
 
 

@@ -127,3 +127,13 @@ def test_uniform_threshold_quantizer_covers_the_support():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("n", [2, 5, 8])
+def test_optimal_uniform_for_a_uniform_density_is_the_exact_partition(n):
+    # uniform on [-1, 1]: the optimal uniform quantizer is the n-cell partition, step 2/n,
+    # MSE step^2/12; D(step) also has spurious local minima (step = 1 for n = 8)
+    dist = stats.uniform(-1, 2)
+    q = optimal_uniform(n, dist)
+    assert float(np.diff(q.points)[0]) == pytest.approx(2 / n, rel=1e-9)
+    assert quantizer_performance(q, dist).mse == pytest.approx((2 / n) ** 2 / 12, rel=1e-9)

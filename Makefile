@@ -4,6 +4,8 @@
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
+# numba kernels already use both cores; a multithreaded BLAS on top oversubscribes them
+export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: figures figures-quick test check bench clean paper
 

@@ -21,11 +21,19 @@ from .fisher import (FisherEstimate, FisherInformation, continuous_fisher_inform
 from .hierarchical import (CompositeCells, HierarchyRD, HierarchySimulation, ResidualFSQ,
                            StageScaleFit, best_gain, composite_cells, hierarchy_rate_distortion,
                            optimize_stage_scales, simulate_hierarchy)
+from .blahut_arimoto import BAResult, blahut_arimoto, rd_curve
+from .fsq_operational import (GISH_PIERCE_GAP, PANTER_DITE_GAUSSIAN, TanhCompanderLimits,
+                              fsq_operational_rd, fsq_vector_rd, tanh_compander_limits)
 from .information import (ENTROPY_ESTIMATORS, EntropyEstimate, InformationFlow, codebook_usage,
                           entropy, entropy_estimate, expected_codebook_usage, information_flow,
                           information_flow_empirical, kl_divergence, mutual_information, perplexity)
+from .level_allocation import FSQ_PAPER_LEVELS, level_table, optimal_levels, paper_levels_comparison
 from .learning import GeneralizationResult, finite_class_bound, generalization_experiment
 from .quantizer import FSQ, ScalarQuantizer
+from .rate_distortion import (WaterFilling, differential_entropy, discretized_rd, gauss_markov_rd,
+                              gaussian_dr, gaussian_rd, reverse_water_filling, shannon_lower_bound)
+from .scalar_design import (QuantizerPerformance, entropy_constrained_uniform, lloyd_max,
+                            optimal_uniform, quantizer_performance, uniform_threshold_quantizer)
 from .sources import (EmpiricalSource, GaussianSource, GaussMarkovSource, LaplaceSource, Source,
                       UniformSource)
 from .stats import QuantizationStats, plugin_entropy_bits, stream_stats
@@ -44,6 +52,14 @@ __all__ = [
     "Source", "GaussianSource", "GaussMarkovSource", "LaplaceSource", "UniformSource", "EmpiricalSource",
     "QuantizationStats", "stream_stats", "plugin_entropy_bits",
     "CellMoments", "cell_moments", "cell_probabilities",
+    # rate-distortion (rate_distortion, blahut_arimoto, scalar_design, fsq_operational, level_allocation)
+    "gaussian_rd", "gaussian_dr", "WaterFilling", "reverse_water_filling", "gauss_markov_rd",
+    "differential_entropy", "shannon_lower_bound", "discretized_rd", "BAResult", "blahut_arimoto",
+    "rd_curve", "QuantizerPerformance", "quantizer_performance", "lloyd_max", "optimal_uniform",
+    "uniform_threshold_quantizer", "entropy_constrained_uniform", "fsq_operational_rd",
+    "fsq_vector_rd", "tanh_compander_limits", "TanhCompanderLimits", "GISH_PIERCE_GAP",
+    "PANTER_DITE_GAUSSIAN", "optimal_levels", "paper_levels_comparison", "level_table",
+    "FSQ_PAPER_LEVELS",
     # geometry and information (wasserstein, information, fisher)
     "w2_1d", "w2_gaussian", "w2_quantization", "w2_quantization_pot", "W2Estimate",
     "entropy", "entropy_estimate", "EntropyEstimate", "ENTROPY_ESTIMATORS", "mutual_information",

@@ -42,10 +42,7 @@ def _log(x, base):
 
 
 def _check_base(base) -> float:
-    b = v.check_real("base", base, minimum=0.0, strict_minimum=True)
-    if b == 1.0:
-        raise ValueError("base must be > 0 and != 1, got 1.0")
-    return b
+    return float(np.exp(v.log_base(base)))
 
 
 def _nonneg(name, x):

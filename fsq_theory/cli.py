@@ -76,7 +76,7 @@ def _cmd_quantize(args) -> int:
     out = None
     if args.out:
         out = np.lib.format.open_memmap(args.out, mode="w+", dtype=np.int64, shape=(n,))
-    for r0 in tqdm(range(0, n, args.chunk_size), disable=args.quiet, desc="quantize", unit="chunk"):
+    for r0 in tqdm(range(0, n, args.chunk_size), disable=True if args.quiet else None, desc="quantize", unit="chunk"):
         chunk = np.asarray(data[r0:r0 + args.chunk_size])
         idx = fsq.encode(chunk)
         if out is not None:
@@ -134,7 +134,7 @@ def _cmd_figures(args) -> int:
     from tqdm.auto import tqdm
 
     names = args.only or available_figures()
-    for name in tqdm(names, disable=args.quiet, desc="figures", unit="figure"):
+    for name in tqdm(names, disable=True if args.quiet else None, desc="figures", unit="figure"):
         paths = make_figure(name, outdir=args.outdir, quick=args.quick, seed=args.seed)
         if not args.quiet:
             tqdm.write(f"{name}: " + ", ".join(str(p) for p in paths.values()))

@@ -237,7 +237,8 @@ def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=Fals
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=n, disable=not progress, unit="row", unit_scale=True, desc="stream_stats")
+    # disable=None: a bar only on a terminal, so CI logs stay readable
+    bar = tqdm(total=n, disable=None if progress else True, unit="row", unit_scale=True, desc="stream_stats")
     try:
         if source._affine is not None:
             key = stream_key(seed)

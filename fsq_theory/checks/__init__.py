@@ -112,7 +112,7 @@ def run_checks(only=None, *, progress: bool = False) -> CheckReport:
     from tqdm.auto import tqdm
 
     results = []
-    for name in tqdm(names, disable=not progress, desc="checks", unit="check"):
+    for name in tqdm(names, disable=None if progress else True, desc="checks", unit="check"):
         c = _REGISTRY[name]
         t0 = time.perf_counter()
         try:

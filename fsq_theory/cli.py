@@ -76,7 +76,8 @@ def _cmd_quantize(args) -> int:
     out = None
     if args.out:
         out = np.lib.format.open_memmap(args.out, mode="w+", dtype=np.int64, shape=(n,))
-    for r0 in tqdm(range(0, n, args.chunk_size), disable=True if args.quiet else None, desc="quantize", unit="chunk"):
+    bar_off = True if args.quiet else None  # None: a bar only on a terminal
+    for r0 in tqdm(range(0, n, args.chunk_size), disable=bar_off, desc="quantize", unit="chunk"):
         chunk = np.asarray(data[r0:r0 + args.chunk_size])
         idx = fsq.encode(chunk)
         if out is not None:

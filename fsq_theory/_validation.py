@@ -27,7 +27,7 @@ def check_finite(name: str, arr: np.ndarray) -> None:
         pos = _first_position(bad)
         raise ValueError(
             f"{name} contains {count} non-finite value(s) (NaN or inf); first at index {pos}: "
-            f"{arr[pos]!r}"
+            f"{arr[pos].item()!r}"
         )
 
 
@@ -159,7 +159,7 @@ def check_pmf(name: str, p, *, ndim: int | None = 1) -> np.ndarray:
         raise ValueError(f"{name} must not be empty")
     if (p < 0).any():
         pos = _first_position(p < 0)
-        raise ValueError(f"{name} must be >= 0; {name}[{pos}] = {p[pos]!r}")
+        raise ValueError(f"{name} must be >= 0; {name}[{pos}] = {p[pos].item()!r}")
     total = float(p.sum())
     if abs(total - 1.0) > PMF_TOL:
         raise ValueError(f"{name} must sum to 1 (within {PMF_TOL}), got sum {total!r}; pass "

@@ -76,7 +76,7 @@ def _check_theta(theta, d: int) -> np.ndarray:
                          f"({d}, 2), got shape {th.shape}")
     if (th[:, 1] <= 0).any():
         i = int(np.flatnonzero(th[:, 1] <= 0)[0])
-        raise ValueError(f"theta: scale must be > 0, got scale = {th[i, 1]!r} in dimension {i}")
+        raise ValueError(f"theta: scale must be > 0, got scale = {float(th[i, 1])!r} in dimension {i}")
     return th
 
 

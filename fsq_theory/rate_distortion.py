@@ -50,7 +50,7 @@ def _nonneg(name, x):
     if np.isnan(arr).any() or (arr < 0).any():
         bad = np.isnan(arr) | (arr < 0)
         pos = v._first_position(bad) if arr.ndim else ()
-        raise ValueError(f"{name} must be >= 0 (not NaN), got {arr[pos]!r}")
+        raise ValueError(f"{name} must be >= 0 (not NaN), got {arr[pos].item()!r}")
     return arr
 
 
@@ -141,7 +141,7 @@ def _check_variances(variances):
         raise ValueError("variances must not be empty")
     if (var <= 0).any():
         i = int(np.flatnonzero(var <= 0)[0])
-        raise ValueError(f"variances must be > 0; variances[{i}] = {var[i]!r}")
+        raise ValueError(f"variances must be > 0; variances[{i}] = {float(var[i])!r}")
     return var
 
 

@@ -135,7 +135,9 @@ def cell_moments(sq: ScalarQuantizer, dist=None) -> CellMoments:
         ca = dist.cdf(lo) if np.isfinite(lo) else 0.0
         cb = dist.cdf(hi) if np.isfinite(hi) else 1.0
         m0[k] = pa - pb if lo >= dist.median() else cb - ca
-        opts = dict(epsabs=1e-15, epsrel=1e-13, limit=200)
+        # absolute 1e-14: a first moment that cancels to ~0 (a cell straddling the mean) cannot
+        # be resolved below roundoff, and asking for it only makes quad warn
+        opts = dict(epsabs=1e-14, epsrel=1e-13, limit=200)
         first[k] = integrate.quad(lambda x: x * dist.pdf(x), lo, hi, **opts)[0]
         second[k] = integrate.quad(lambda x: x * x * dist.pdf(x), lo, hi, **opts)[0]
     return CellMoments(m0, first, second)

@@ -64,6 +64,7 @@ from scipy import special
 
 from . import _validation as v
 from .quantizer import FSQ
+from .stats import plugin_entropy_bits
 
 __all__ = [
     "beta_schedule",
@@ -294,8 +295,7 @@ def token_diffusion(fsq: FSQ, betas, *, times=None, prior="uniform", scale=1.0,
         var_c = float(p @ c**2 - (p @ c) ** 2)
         mig += 0.5 * np.log2(1 + ab / one_minus * var_c)
         mil += _mi_awgn_discrete(c, p, sig / a) if latent_mi else np.nan
-        with np.errstate(divide="ignore"):
-            h0 += float(-(p[p > 0] @ np.log2(p[p > 0])))
+        h0 += plugin_entropy_bits(p)
     sp = np.stack(surv, axis=1)
     return TokenDiffusion(t, ab, ab / one_minus, sp.prod(axis=1), sp, mi, mil, mig, h0,
                           bool(rescale))

@@ -39,6 +39,7 @@ import numpy as np
 from scipy import optimize
 
 from . import _validation as v
+from .stats import plugin_entropy_bits as _entropy_bits
 from .channels import (DiscreteChannel, capacity_result, check_channel, check_input_distribution,
                        log_base_factor)
 
@@ -487,10 +488,6 @@ def _check_pmf(name, p) -> np.ndarray:
     _, arr = _counts_or_pmf(name, p)
     return arr / arr.sum()
 
-
-def _entropy_bits(p: np.ndarray) -> float:
-    p = p[p > 0]
-    return float(-(p * np.log2(p)).sum())
 
 
 def _tilted(p: np.ndarray, lam: float) -> np.ndarray:

@@ -43,6 +43,7 @@ import numpy as np
 
 from . import _validation as v
 from .quantizer import FSQ, ScalarQuantizer
+from .stats import plugin_entropy_bits
 
 __all__ = [
     "ResidualFSQ",
@@ -485,9 +486,8 @@ def _cell_stats(sq: ScalarQuantizer, variance: float):
 
     m = cell_moments(sq, stats.norm(0.0, math.sqrt(variance)))
     used = m.prob > 0
-    p = m.prob[used]
-    h = float(-(p * np.log2(p)).sum())
-    cond_var = m.second[used] - m.first[used] ** 2 / p
+    h = plugin_entropy_bits(m.prob)
+    cond_var = m.second[used] - m.first[used] ** 2 / m.prob[used]
     return m, int(used.sum()), h, float(max(cond_var.sum(), 0.0))
 
 
@@ -729,9 +729,8 @@ def simulate_hierarchy(rq: ResidualFSQ, n: int, *, gain: float = 1.0, variance: 
             cent = np.where(m.prob > 0, m.first / np.where(m.prob > 0, m.prob, 1.0), 0.0)
         e_cen = (xd[ok] - cent[pos[ok]]) ** 2
         cnt = np.bincount(pos[ok], minlength=len(table)).astype(np.int64)
-        p = cnt[cnt > 0] / cnt.sum()
         rows.append((s, e_ref.mean(), e_ref.std(ddof=1) / math.sqrt(n), e_cen.mean(),
-                     e_cen.std(ddof=1) / math.sqrt(len(e_cen)), float(-(p * np.log2(p)).sum())))
+                     e_cen.std(ddof=1) / math.sqrt(len(e_cen)), plugin_entropy_bits(cnt)))
         counts.append(cnt)
     cols = [np.array(c) for c in zip(*rows)]
     return HierarchySimulation(n, *cols, tuple(counts), unmatched)

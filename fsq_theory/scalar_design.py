@@ -34,6 +34,7 @@ from scipy import linalg, optimize, stats
 from . import _validation as v
 from .cells import _check_dist, cell_moments
 from .quantizer import ScalarQuantizer
+from .stats import plugin_entropy_bits as _entropy_bits
 
 __all__ = [
     "QuantizerPerformance",
@@ -84,10 +85,6 @@ class QuantizerPerformance:
         return pd.DataFrame({"cell": np.arange(self.n_cells), "prob": self.prob,
                              "point": self.points})
 
-
-def _entropy_bits(p: np.ndarray) -> float:
-    p = p[p > 0]
-    return float(-(p * np.log2(p)).sum())
 
 
 def _check_reconstruction(reconstruction) -> str:

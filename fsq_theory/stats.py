@@ -27,7 +27,11 @@ JOINT_LIMIT = 1 << 22
 
 
 def plugin_entropy_bits(counts) -> float:
-    r"""Plug-in entropy :math:`-\sum_k \hat p_k \log_2 \hat p_k` of a histogram, in bits."""
+    r"""Entropy :math:`-\sum_k p_k \log_2 p_k` in bits of a histogram or a pmf.
+
+    ``counts`` may be integer counts (the plug-in estimate) or probabilities; either is
+    normalized by its sum, and zero entries contribute nothing.
+    """
     c = np.asarray(counts, dtype=np.float64).ravel()
     total = c.sum()
     if total <= 0:

@@ -13,7 +13,7 @@ from scipy import integrate, stats
 from ..cells import cell_moments
 from ..quantizer import FSQ
 from ..sources import GaussianSource
-from ..stats import stream_stats
+from ..stats import plugin_entropy_bits, stream_stats
 
 
 def _code_mse_exact(fsq: FSQ) -> float:
@@ -39,9 +39,8 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
             fsq = FSQ([L], symmetric=symmetric)
             sq = fsq.scalar_quantizers()[0]
             m = cell_moments(sq)
-            p = m.prob[m.prob > 0]
             exact = {
-                "entropy_bits": float(-(p * np.log2(p)).sum()),
+                "entropy_bits": plugin_entropy_bits(m.prob),
                 "mse_centroid": m.mse(m.centroids),
                 "mse_code": _code_mse_exact(fsq),
             }

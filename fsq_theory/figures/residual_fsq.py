@@ -31,6 +31,7 @@ from ..hierarchical import (
 )
 from ..quantizer import FSQ
 from ..scalar_design import lloyd_max
+from ..stats import plugin_entropy_bits
 
 CONFIGS = ((3, 6), (5, 4), (8, 3))  # (L, max stages): up to 729, 625, 512 composite cells
 
@@ -89,9 +90,8 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
                              entropy=h, mse=d, gain=g, **common))
             lm = lloyd_max(M)
             m = cell_moments(lm)
-            p = m.prob[m.prob > 0]
             rows.append(_row(scheme="Lloyd-Max (L^S cells)", decoder="centroid", reachable=M,
-                             entropy=float(-(p * np.log2(p)).sum()), mse=m.mse(lm.points),
+                             entropy=plugin_entropy_bits(m.prob), mse=m.mse(lm.points),
                              gain=1.0, **common))
             rows.append(_row(scheme="R(D) = 2^(-2R)", decoder="", reachable=M, entropy=R,
                              mse=2.0 ** (-2 * R), **common))

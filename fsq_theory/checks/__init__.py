@@ -39,6 +39,12 @@ class Outcome:
     passed: bool
     detail: str = ""
 
+    @classmethod
+    def at_most(cls, value: float, bound: float, detail: str = "", ok: bool = True) -> "Outcome":
+        """The outcome of ``value <= bound`` (and any extra condition ``ok``); margin bound - value."""
+        return cls(lhs=value, rhs=bound, margin=bound - value, passed=value <= bound and ok,
+                   detail=detail)
+
 
 @dataclass(frozen=True)
 class CheckResult:

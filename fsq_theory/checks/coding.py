@@ -72,8 +72,8 @@ def er_straight_line() -> Outcome:
         R0, Rc = cutoff_rate(ch), critical_rate(ch)
         for R in np.linspace(0.0, 0.99, 5) * Rc:
             worst = max(worst, abs(random_coding_exponent(ch, R) - (R0 - R)))
-    return Outcome(lhs=worst, rhs=1e-9, margin=1e-9 - worst, passed=worst <= 1e-9,
-                   detail="lhs = max |Er(R) - (R0 - R)| over channels and rates (bits)")
+    return Outcome.at_most(worst, 1e-9,
+                           "lhs = max |Er(R) - (R0 - R)| over channels and rates (bits)")
 
 
 @register(
@@ -100,9 +100,8 @@ def bsc_closed_forms() -> Outcome:
     errs = [abs(capacity(ch) - C), abs(cutoff_rate(ch) - R0), abs(critical_rate(ch) - Rc),
             abs(random_coding_exponent(ch, R) - er)]
     worst = max(errs)
-    return Outcome(lhs=worst, rhs=1e-9, margin=1e-9 - worst, passed=worst <= 1e-9,
-                   detail="max abs error over (C, R0, Rcrit, Er) in bits: " +
-                   ", ".join(f"{e:.1e}" for e in errs))
+    return Outcome.at_most(worst, 1e-9, "max abs error over (C, R0, Rcrit, Er) in bits: "
+                           + ", ".join(f"{e:.1e}" for e in errs))
 
 
 @register(

@@ -9,12 +9,6 @@ from . import Outcome, register
 Z_MAX = 4.0
 
 
-def _at_most(worst: float, tol: float, detail: str, ok: bool = True) -> Outcome:
-    """Outcome of ``worst <= tol`` (and any extra condition ``ok``)."""
-    return Outcome(lhs=worst, rhs=tol, margin=tol - worst, passed=worst <= tol and ok,
-                   detail=detail)
-
-
 @register(
     "hier_exact_vs_monte_carlo",
     statement=("Per-stage MSE of residual FSQ on a Gaussian source, computed exactly from the "
@@ -58,7 +52,8 @@ def hier_centroid_mse_nonincreasing() -> Outcome:
             for g in np.geomspace(0.02, 20, 12):
                 d = hierarchy_rate_distortion(rq, gain=g).mse_centroid
                 worst = max(worst, float((np.diff(d) / d[:-1]).max()))
-    return _at_most(worst, 1e-12, "max relative increase (D_{s+1} - D_s) / D_s over 192 curves")
+    return Outcome.at_most(worst, 1e-12,
+                           "max relative increase (D_{s+1} - D_s) / D_s over 192 curves")
 
 
 @register(
@@ -85,7 +80,7 @@ def hier_reference_error_nonincreasing_odd_L() -> Outcome:
                 worst = max(worst, float((e - prev).max()))
             prev = e
     # the float64 forward uses the reference's float32-rounded scales: ties differ by ~1e-8
-    return _at_most(worst, 1e-7,
+    return Outcome.at_most(worst, 1e-7,
                     "max over inputs and stages of |e_{s+1}| - |e_s| (float64 forward)")
 
 
@@ -137,6 +132,6 @@ def hier_hard_clamp_uniform_composite() -> Outcome:
         res = hierarchy_rate_distortion(ResidualFSQ([L], S), gain=0.5).mse_reference[-1]
         flat = hierarchy_rate_distortion(ResidualFSQ([n], 1), gain=0.5 * (n / (n - 1)) / c)
         worst_flat = max(worst_flat, abs(res - flat.mse_reference[0]) / res)
-    return _at_most(max(worst_edge, worst_flat), 1e-12,
+    return Outcome.at_most(max(worst_edge, worst_flat), 1e-12,
                     f"max |u-edge error| {worst_edge:.1e}, max rel. MSE difference to the flat "
                     f"quantizer {worst_flat:.1e}, {missing} unreachable tuples", ok=missing == 0)

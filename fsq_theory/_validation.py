@@ -179,3 +179,80 @@ def log_base(base) -> float:
     if b == 1.0:
         raise ValueError("base must be != 1, got 1.0")
     return float(np.log(b))
+
+
+# --- one rule per shared concept: randomness, decoder, deprecated keywords -------------------
+
+_UNSET = object()  # sentinel for "keyword not passed" (None is a legitimate rng)
+
+
+def renamed_keyword(old: str, new: str, old_value, new_value, *, owner: str, default=None):
+    """Resolve a keyword renamed from ``old`` to ``new`` (kept for one release).
+
+    Returns the value to use: ``new_value`` unless only ``old`` was passed, in which case a
+    DeprecationWarning names both keywords and ``old_value`` is returned. Passing both is a
+    TypeError. ``old_value`` is ``_UNSET`` when the caller did not pass the old keyword.
+    """
+    if old_value is _UNSET:
+        return new_value
+    import warnings
+
+    if new_value is not default:
+        raise TypeError(f"{owner}() got both {old!r} and {new!r}; pass only {new!r}")
+    warnings.warn(f"{owner}(): the keyword {old!r} is deprecated and will be removed in the next "
+                  f"release; use {new!r}", DeprecationWarning, stacklevel=3)
+    return old_value
+
+
+def check_rng(rng):
+    """Validate a SPEC 7 randomness argument: None, an int >= 0, a SeedSequence or a Generator.
+
+    Returns it unchanged; ``np.random.RandomState``, floats and bools are refused (TypeError).
+    """
+    if rng is None or isinstance(rng, (np.random.SeedSequence, np.random.Generator)):
+        return rng
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, numbers.Integral):
+        raise TypeError(f"rng must be None, an int, a numpy SeedSequence or a numpy Generator, "
+                        f"got {rng!r}")
+    if int(rng) < 0:
+        raise ValueError(f"rng must be >= 0 when an int, got {int(rng)}")
+    return int(rng)
+
+
+def as_generator(rng) -> np.random.Generator:
+    """``numpy.random.default_rng`` after :func:`check_rng` (a Generator is used as it is)."""
+    return np.random.default_rng(check_rng(rng))
+
+
+def rng_key(rng) -> tuple[np.uint64, np.uint64]:
+    """Two uint64 key words for the package's counter-based streams, derived from ``rng``.
+
+    An int ``s`` and ``SeedSequence(s)`` give the same key (so the same int gives the same
+    stream everywhere); a Generator contributes two draws (its state advances); None takes
+    fresh entropy from the operating system.
+    """
+    rng = check_rng(rng)
+    if isinstance(rng, np.random.Generator):
+        k = rng.integers(0, np.iinfo(np.uint64).max, size=2, dtype=np.uint64, endpoint=True)
+    else:
+        ss = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
+        k = ss.generate_state(2, np.uint64)
+    return np.uint64(k[0]), np.uint64(k[1])
+
+
+DECODERS = ("grid", "centroid")
+DECODER_DEFAULT = "grid"
+DECODER_DOC = """decoder : {"grid", "centroid"}, keyword-only
+        How a cell is reconstructed. ``"grid"`` (default): the quantizer's own reconstruction
+        point (for FSQ, the code grid mapped back to the latent domain), what the tokenizer
+        emits. ``"centroid"``: the conditional mean of the source over the cell, the MSE-optimal
+        decoder for the cells (what an ideal learned decoder attains)."""
+
+_DECODER_ALIASES = {"points": "grid", "grid": "grid", "centroid": "centroid"}
+
+
+def check_decoder(decoder) -> str:
+    """Validate a decoder choice (see ``DECODER_DOC``); the old name ``"points"`` means ``"grid"``."""
+    if not isinstance(decoder, str) or decoder not in _DECODER_ALIASES:
+        raise ValueError(f"decoder must be one of {list(DECODERS)}, got {decoder!r}")
+    return _DECODER_ALIASES[decoder]

@@ -32,7 +32,7 @@ import time
 import numpy as np
 from scipy import stats
 
-from fsq_theory.blahut_arimoto import blahut_arimoto, rd_curve
+from fsq_theory.rate_distortion import blahut_arimoto, rd_curve
 
 LN2 = np.log(2.0)
 

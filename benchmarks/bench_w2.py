@@ -24,7 +24,7 @@ import numpy as np
 import ot
 
 from fsq_theory import FSQ
-from fsq_theory.wasserstein import w2_1d, w2_quantization
+from fsq_theory.geometry import w2_1d, w2_quantization
 
 
 def best_of(fn, repeat):

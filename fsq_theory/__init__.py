@@ -3,41 +3,41 @@
 The public API is re-exported here; nothing heavy (POT, matplotlib) is imported at package import.
 """
 from .cells import CellMoments, cell_moments, cell_probabilities
-from .channels import (CapacityResult, DiscreteChannel, bec, bsc, capacity, capacity_result,
+from .coding import (CapacityResult, DiscreteChannel, bec, bsc, capacity, capacity_result,
                        fsq_awgn_channel, z_channel)
-from .diffusion import (ForwardSimulation, TokenDiffusion, alpha_bar, beta_schedule, code_grid_pmfs,
+from .temporal import (ForwardSimulation, TokenDiffusion, alpha_bar, beta_schedule, code_grid_pmfs,
                         simulate_forward, token_diffusion, token_loss_time)
-from .diffusion import snr as diffusion_snr
+from .temporal import snr as diffusion_snr
 from .dynamics import (GradientFlow, StabilityTable, code_potential_derivatives, euler_map,
                        exact_code_flow, flow_limit_codes, gradient_flow, potential,
                        potential_gradient, potential_hessian, stability_table)
-from .exponents import (ExponentResult, RandomCodeSimulation, TokenSourceCoding, critical_rate,
+from .coding import (ExponentResult, RandomCodeSimulation, TokenSourceCoding, critical_rate,
                         cutoff_rate, expurgated_exponent, expurgated_exponent_result, gallager_e0,
                         random_coding_exponent, random_coding_exponent_result,
                         simulate_random_codes, source_coding_exponent, sphere_packing_exponent,
                         sphere_packing_exponent_result, token_source_coding, zero_rate_limit)
-from .fisher import (FisherEstimate, FisherInformation, continuous_fisher_information,
+from .geometry import (FisherEstimate, FisherInformation, continuous_fisher_information,
                      fisher_information, fisher_information_mc, fisher_rao_distance)
 from .hierarchical import (CompositeCells, HierarchyRD, HierarchySimulation, ResidualFSQ,
                            StageScaleFit, best_gain, composite_cells, hierarchy_rate_distortion,
                            optimize_stage_scales, simulate_hierarchy)
-from .blahut_arimoto import BAResult, blahut_arimoto, rd_curve
-from .fsq_operational import (GISH_PIERCE_GAP, PANTER_DITE_GAUSSIAN, TanhCompanderLimits,
+from .rate_distortion import BAResult, blahut_arimoto, rd_curve
+from .rate_distortion import (GISH_PIERCE_GAP, PANTER_DITE_GAUSSIAN, TanhCompanderLimits,
                               fsq_operational_rd, fsq_vector_rd, tanh_compander_limits)
-from .information import (ENTROPY_ESTIMATORS, EntropyEstimate, InformationFlow, codebook_usage,
+from .geometry import (ENTROPY_ESTIMATORS, EntropyEstimate, InformationFlow, codebook_usage,
                           entropy, entropy_estimate, expected_codebook_usage, information_flow,
                           information_flow_empirical, kl_divergence, mutual_information, perplexity)
-from .level_allocation import FSQ_PAPER_LEVELS, level_table, optimal_levels, paper_levels_comparison
-from .learning import GeneralizationResult, finite_class_bound, generalization_experiment
+from .rate_distortion import FSQ_PAPER_LEVELS, level_table, optimal_levels, paper_levels_comparison
+from .coding import GeneralizationResult, finite_class_bound, generalization_experiment
 from .quantizer import FSQ, ScalarQuantizer
 from .rate_distortion import (WaterFilling, differential_entropy, discretized_rd, gauss_markov_rd,
                               gaussian_dr, gaussian_rd, reverse_water_filling, shannon_lower_bound)
-from .scalar_design import (QuantizerPerformance, entropy_constrained_uniform, lloyd_max,
+from .rate_distortion import (QuantizerPerformance, entropy_constrained_uniform, lloyd_max,
                             optimal_uniform, quantizer_performance, uniform_threshold_quantizer)
 from .sources import (EmpiricalSource, GaussianSource, GaussMarkovSource, LaplaceSource, Source,
                       UniformSource)
 from .stats import QuantizationStats, plugin_entropy_bits, stream_stats
-from .ste import (STEDescent, ToyTraining, axis_aligned_reference_loss, dithered_code_mean,
+from .dynamics import (STEDescent, ToyTraining, axis_aligned_reference_loss, dithered_code_mean,
                   gaussian_log_likelihood, hard_clamp_bound, seed_indicator, ste_descent,
                   ste_jacobian, train_toy_autoencoder)
 from .temporal import (CausalPrediction, EntropyRateBounds, FlipRate, TokenPersistenceMC,
@@ -45,7 +45,7 @@ from .temporal import (CausalPrediction, EntropyRateBounds, FlipRate, TokenPersi
                        entropy_rate_bounds, flip_rate, predictive_token_distribution,
                        simulate_token_persistence, token_persistence, token_sequence_pmf,
                        vector_token_persistence)
-from .wasserstein import W2Estimate, w2_1d, w2_gaussian, w2_quantization, w2_quantization_pot
+from .geometry import W2Estimate, w2_1d, w2_gaussian, w2_quantization, w2_quantization_pot
 
 __all__ = [
     "FSQ", "ScalarQuantizer",

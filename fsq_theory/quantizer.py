@@ -532,19 +532,3 @@ class ScalarQuantizer:
         step = v.check_real("step", step, minimum=0.0, strict_minimum=True)
         points = (np.arange(n) - (n - 1) / 2) * step
         return cls((points[:-1] + points[1:]) / 2, points)
-
-    @classmethod
-    def lloyd_max(cls, n: int, dist=None, **kwargs) -> "ScalarQuantizer":
-        """MSE-optimal (Lloyd-Max) quantizer with ``n`` cells for ``dist``; see
-        :func:`fsq_theory.scalar_design.lloyd_max`."""
-        from .scalar_design import lloyd_max
-
-        return lloyd_max(n, dist, **kwargs)
-
-    @classmethod
-    def optimal_uniform(cls, n: int, dist=None, **kwargs) -> "ScalarQuantizer":
-        """Uniform quantizer with the MSE-optimal step for ``dist``; see
-        :func:`fsq_theory.scalar_design.optimal_uniform`."""
-        from .scalar_design import optimal_uniform
-
-        return optimal_uniform(n, dist, **kwargs)

@@ -19,8 +19,9 @@ def main():
     lines = [r"\begin{longtable}{p{0.27\linewidth}p{0.48\linewidth}rl}", r"\toprule",
              r"check & statement & margin & result \\", r"\midrule", r"\endhead"]
     for r in report.results:
+        verdict = "pass" if r.passed else "\\textbf{FAIL}"  # no backslash inside an f-string expression before 3.12
         lines.append(f"\\texttt{{{_tex(r.name)}}} & {_tex(r.statement)} & {r.margin:.3g} & "
-                     f"{'pass' if r.passed else '\\textbf{FAIL}'} \\\\")
+                     f"{verdict} \\\\")
     lines += [r"\bottomrule", r"\end{longtable}"]
     out.write_text("\n".join(lines) + "\n")
     print(f"wrote {out} ({len(report.results)} checks, {sum(r.passed for r in report.results)} passed)")

@@ -6,7 +6,7 @@ from scipy import stats
 
 import naive
 from fsq_theory._kernels import ba as kba
-from fsq_theory.blahut_arimoto import blahut_arimoto, rd_curve
+from fsq_theory.rate_distortion import blahut_arimoto, rd_curve
 
 HAMMING = np.array([[0.0, 1.0], [1.0, 0.0]])
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from fsq_theory import FSQ
-from fsq_theory.channels import (DiscreteChannel, bec, bsc, capacity, capacity_result,
+from fsq_theory.coding import (DiscreteChannel, bec, bsc, capacity, capacity_result,
                                  fsq_awgn_channel, fsq_code_quantizers, z_channel)
 
 REF = Path(__file__).parent / "reference"

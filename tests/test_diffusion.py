@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate, special, stats
 
 from fsq_theory import FSQ
-from fsq_theory.diffusion import (alpha_bar, beta_schedule, code_grid_pmfs, simulate_forward,
+from fsq_theory.temporal import (alpha_bar, beta_schedule, code_grid_pmfs, simulate_forward,
                                   snr, token_diffusion, token_loss_time)
 
 LIN = beta_schedule("linear")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fsq_theory import dynamics as dy
+from fsq_theory.dynamics import _gradient_flow as dy
 from fsq_theory.quantizer import FSQ
 
 EPS = 1e-3

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from fsq_theory.channels import DiscreteChannel, bec, bsc, capacity, fsq_awgn_channel, z_channel
-from fsq_theory.exponents import (critical_rate, cutoff_rate, expurgated_exponent,
+from fsq_theory.coding import DiscreteChannel, bec, bsc, capacity, fsq_awgn_channel, z_channel
+from fsq_theory.coding import (critical_rate, cutoff_rate, expurgated_exponent,
                                   expurgated_exponent_result, gallager_e0,
                                   random_coding_exponent, random_coding_exponent_result,
                                   source_coding_exponent, sphere_packing_exponent,

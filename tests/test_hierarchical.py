@@ -294,7 +294,7 @@ def test_best_gain_and_stage_scale_fit():
 def test_docstring_examples():
     import doctest
 
-    import fsq_theory.hierarchical as mod
+    import fsq_theory.hierarchical._residual as mod
 
     res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert res.failed == 0 and res.attempted >= 4

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from fsq_theory import FSQ, ScalarQuantizer
-from fsq_theory import information as I
+from fsq_theory.geometry import _information as I
 
 REF = json.loads((Path(__file__).parent / "reference" /
                   "geometry_entropy_estimators.json").read_text())

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fsq_theory import FSQ
-from fsq_theory.learning import finite_class_bound, generalization_experiment
+from fsq_theory.coding import finite_class_bound, generalization_experiment
 
 
 def test_bound_formula():

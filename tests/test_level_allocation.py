@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from fsq_theory.level_allocation import (FSQ_PAPER_LEVELS, level_table, optimal_levels,
+from fsq_theory.rate_distortion import (FSQ_PAPER_LEVELS, level_table, optimal_levels,
                                          paper_levels_comparison)
 from fsq_theory.rate_distortion import fsq_vector_rd, reverse_water_filling
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from fsq_theory.blahut_arimoto import rd_curve
-from fsq_theory.fsq_operational import (GISH_PIERCE_GAP, PANTER_DITE_GAUSSIAN,
+from fsq_theory.rate_distortion import rd_curve
+from fsq_theory.rate_distortion import (GISH_PIERCE_GAP, PANTER_DITE_GAUSSIAN,
                                         fsq_operational_rd, fsq_vector_rd,
                                         tanh_compander_limits)
 from fsq_theory.rate_distortion import (differential_entropy, discretized_rd, gauss_markov_rd,
@@ -165,7 +165,7 @@ def test_monte_carlo_points_land_on_the_exact_curve():
     """stream_stats through the reference-exact FSQ: MSE and plug-in entropy within 3 SE."""
     from fsq_theory import FSQ
     from fsq_theory.figures.rd_fsq_operational import _error_fourth_moment
-    from fsq_theory.scalar_design import quantizer_performance
+    from fsq_theory.rate_distortion import quantizer_performance
     from fsq_theory.sources import GaussianSource
     from fsq_theory.stats import stream_stats
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from fsq_theory import ste
+from fsq_theory.dynamics import _ste as ste
 from fsq_theory.quantizer import FSQ
 
 EPS = 1e-3
@@ -194,7 +194,7 @@ def test_bad_input(call, exc, match):
 
 
 def test_code_table_equals_fsq_quantize():
-    from fsq_theory.ste import _CodeTable
+    from fsq_theory.dynamics._ste import _CodeTable
 
     rng = np.random.default_rng(4)
     for fsq in (FSQ([8, 5, 3]), FSQ([4, 2], symmetric=True)):

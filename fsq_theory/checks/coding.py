@@ -12,7 +12,7 @@ _FSQ_CHANNEL = ([5], 3.0)  # one FSQ dimension with 5 levels at 3 dB: no closed 
 
 
 def _channels():
-    from ..channels import bsc, fsq_awgn_channel
+    from ..coding import bsc, fsq_awgn_channel
 
     return [bsc(0.05), bsc(0.11), fsq_awgn_channel(*_FSQ_CHANNEL)]
 
@@ -24,8 +24,8 @@ def _channels():
     source="Gallager (1968), Thms 5.6.2 and 5.8.1; Shannon, Gallager & Berlekamp (1967)",
 )
 def er_le_esp() -> Outcome:
-    from ..channels import capacity
-    from ..exponents import random_coding_exponent, sphere_packing_exponent
+    from ..coding import capacity
+    from ..coding import random_coding_exponent, sphere_packing_exponent
 
     worst = -math.inf
     for ch in _channels():
@@ -43,8 +43,8 @@ def er_le_esp() -> Outcome:
     source="Gallager (1968), Thm 5.6.4",
 )
 def er_zero_at_capacity() -> Outcome:
-    from ..channels import capacity_result
-    from ..exponents import random_coding_exponent
+    from ..coding import capacity_result
+    from ..coding import random_coding_exponent
 
     at_c, below = 0.0, math.inf
     for ch in _channels():
@@ -65,7 +65,7 @@ def er_zero_at_capacity() -> Outcome:
     source="Gallager (1968), eqs. (5.6.28)-(5.6.31)",
 )
 def er_straight_line() -> Outcome:
-    from ..exponents import critical_rate, cutoff_rate, random_coding_exponent
+    from ..coding import critical_rate, cutoff_rate, random_coding_exponent
 
     worst = 0.0
     for ch in _channels():
@@ -86,8 +86,8 @@ def er_straight_line() -> Outcome:
 def bsc_closed_forms() -> Outcome:
     from scipy.optimize import brentq
 
-    from ..channels import binary_entropy as h, bsc, capacity
-    from ..exponents import critical_rate, cutoff_rate, random_coding_exponent
+    from ..coding import binary_entropy as h, bsc, capacity
+    from ..coding import critical_rate, cutoff_rate, random_coding_exponent
 
     p = 0.11
     ch = bsc(p)
@@ -114,8 +114,8 @@ def bsc_closed_forms() -> Outcome:
     source="Gallager (1968), Thms 5.6.1-5.6.2",
 )
 def random_code_bound() -> Outcome:
-    from ..channels import bsc
-    from ..exponents import simulate_random_codes
+    from ..coding import bsc
+    from ..coding import simulate_random_codes
 
     worst = -math.inf
     parts = []
@@ -139,7 +139,7 @@ def random_code_bound() -> Outcome:
     source="Hoeffding (1963) + union bound; Shalev-Shwartz & Ben-David (2014), Cor. 4.6",
 )
 def generalization_bound() -> Outcome:
-    from ..learning import generalization_experiment
+    from ..coding import generalization_experiment
 
     r = generalization_experiment([(3, 3), (8, 8), (16, 16)], [25, 100, 400], repetitions=300,
                                   delta=0.05, noise=0.1, seed=0)

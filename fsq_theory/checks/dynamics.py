@@ -98,7 +98,7 @@ def hessian_positive_at_codes() -> Outcome:
     source="vector-quantize-pytorch 1.32 FSQ.quantize / round_ste; Bengio et al. 2013 (STE)",
 )
 def ste_jacobian_is_bound_derivative() -> Outcome:
-    from ..ste import ste_jacobian
+    from ..dynamics import ste_jacobian
 
     rng = np.random.default_rng(1)
     worst = 0.0
@@ -121,7 +121,7 @@ def ste_jacobian_is_bound_derivative() -> Outcome:
 )
 def ste_seed_indicator_corrected() -> Outcome:
     from ..quantizer import FSQ
-    from ..ste import hard_clamp_bound, seed_indicator, ste_jacobian
+    from ..dynamics import hard_clamp_bound, seed_indicator, ste_jacobian
 
     z = np.linspace(-6, 6, 240_001)[:, None]
     z = z[np.abs(np.abs(z[:, 0]) - 1) > 1e-4]  # the clamp's kinks

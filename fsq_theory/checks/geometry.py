@@ -55,7 +55,7 @@ def _sq():
 @_quiet
 def w2_squared_le_mse() -> Outcome:
     from ..cells import cell_moments
-    from ..wasserstein import w2_quantization
+    from ..geometry import w2_quantization
 
     worst, strict = math.inf, None
     for qname, make in _SQ_CASES:
@@ -88,7 +88,7 @@ def w2_squared_equals_mse_monotone() -> Outcome:
     import ot
 
     from ..cells import cell_moments
-    from ..wasserstein import _quantized_samples, w2_1d
+    from ..geometry._wasserstein import _quantized_samples, w2_1d
 
     rel = 0.0
     for _, make in _SQ_CASES:
@@ -119,7 +119,7 @@ def w2_squared_equals_mse_monotone() -> Outcome:
     source="W2^2 = 2 - 2 E[X F_U^{-1}(Phi(X))], E[X Phi(X)] = 1/(2 sqrt(pi))",
 )
 def w2_normal_uniform_closed_form() -> Outcome:
-    from ..wasserstein import w2_1d
+    from ..geometry import w2_1d
 
     r3 = math.sqrt(3)
     got = w2_1d(stats.norm(), stats.uniform(-r3, 2 * r3), squared=True)
@@ -140,7 +140,7 @@ def w2_1d_equals_pot() -> Outcome:
     import ot
 
     from ..cells import cell_probabilities
-    from ..wasserstein import w2_1d, w2_quantization
+    from ..geometry import w2_1d, w2_quantization
 
     rng = np.random.default_rng(0)
     x, y = rng.standard_t(3, size=20000), rng.normal(size=15000)
@@ -171,7 +171,7 @@ def w2_1d_equals_pot() -> Outcome:
 def bures_equals_pot() -> Outcome:
     import ot
 
-    from ..wasserstein import w2_gaussian
+    from ..geometry import w2_gaussian
 
     rng = np.random.default_rng(1)
     rel = 0.0
@@ -196,7 +196,7 @@ def bures_equals_pot() -> Outcome:
     source="Cover & Thomas (2006), eq. 2.39-2.45, Thm 2.8.1 (data processing), Thm 9.1.1",
 )
 def information_flow_identity() -> Outcome:
-    from ..information import _channels, _mi_kl_form, information_flow
+    from ..geometry._information import _channels, _mi_kl_form, information_flow
 
     worst_id, worst_bound = 0.0, math.inf
     for levels, s, noise, sigma, dist, dom in (
@@ -228,7 +228,7 @@ def information_flow_identity() -> Outcome:
     source="Zamir (1998), Fisher information data-processing inequality",
 )
 def fisher_data_processing() -> Outcome:
-    from ..fisher import fisher_information
+    from ..geometry import fisher_information
 
     gap = math.inf
     for _, make in _SQ_CASES:
@@ -247,7 +247,7 @@ def fisher_data_processing() -> Outcome:
     source="p = (1/2, 1/2), dp/dmu = -+phi(0): I = 4 phi(0)^2 = 2/pi",
 )
 def fisher_sign_quantizer() -> Outcome:
-    from ..fisher import fisher_information
+    from ..geometry import fisher_information
 
     got = float(fisher_information(_sq()([0.0], [-1.0, 1.0]), stats.norm, (0.0, 1.0)).matrix[0, 0])
     diff = abs(got - 2 / math.pi)

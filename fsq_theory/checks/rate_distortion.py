@@ -17,9 +17,9 @@ from . import Outcome, register
     source="Shannon (1959) converse; Cover & Thomas (2006), Thm 10.2.1 and 10.3.2",
 )
 def no_point_below_rd() -> Outcome:
-    from ..fsq_operational import fsq_operational_rd
+    from ..rate_distortion import fsq_operational_rd
     from ..rate_distortion import gaussian_rd
-    from ..scalar_design import entropy_constrained_uniform, quantizer_performance
+    from ..rate_distortion import entropy_constrained_uniform, quantizer_performance
 
     Ls = [3, 4, 5, 7, 8, 12, 16, 24, 32, 64]
     gaps = []
@@ -73,9 +73,9 @@ def ba_gaussian() -> Outcome:
     source="Gish & Pierce (1968); Gersho & Gray (1992), sec. 9.9",
 )
 def gish_pierce() -> Outcome:
-    from ..fsq_operational import GISH_PIERCE_GAP
+    from ..rate_distortion import GISH_PIERCE_GAP
     from ..rate_distortion import gaussian_rd
-    from ..scalar_design import entropy_constrained_uniform, quantizer_performance
+    from ..rate_distortion import entropy_constrained_uniform, quantizer_performance
 
     dev = []
     for rate in (1.0, 2.0, 3.0, 4.0, 6.0):
@@ -99,7 +99,7 @@ def gish_pierce() -> Outcome:
            "fsq_theory.fsq_operational",
 )
 def fsq_compander() -> Outcome:
-    from ..fsq_operational import fsq_operational_rd, tanh_compander_limits
+    from ..rate_distortion import fsq_operational_rd, tanh_compander_limits
 
     lim = tanh_compander_limits()
     df = fsq_operational_rd([16, 64, 256], compare=False)

@@ -117,7 +117,7 @@ def flip_rate_check() -> Outcome:
     source="Cover & Thomas (2006), Thm 2.8.1 (data processing), Thm 9.1.1 (Gaussian channel)",
 )
 def diffusion_mi_bounds() -> Outcome:
-    from ..diffusion import beta_schedule, token_diffusion
+    from ..temporal import beta_schedule, token_diffusion
     from ..quantizer import FSQ
 
     worst, shown = math.inf, None
@@ -147,7 +147,7 @@ def diffusion_mi_bounds() -> Outcome:
     source="Numerical (this package); contrast Gammaitoni et al., Rev. Mod. Phys. 70 (1998)",
 )
 def diffusion_mi_monotone() -> Outcome:
-    from ..diffusion import beta_schedule, token_diffusion
+    from ..temporal import beta_schedule, token_diffusion
     from ..quantizer import FSQ
 
     worst = math.inf
@@ -167,7 +167,7 @@ def diffusion_mi_monotone() -> Outcome:
     source="Ho et al. (2020), eq. 4; binomial and sample-variance standard errors",
 )
 def diffusion_chain_mc() -> Outcome:
-    from ..diffusion import beta_schedule, simulate_forward, token_diffusion
+    from ..temporal import beta_schedule, simulate_forward, token_diffusion
     from ..quantizer import FSQ
 
     ts = [25, 200, 450, 700]

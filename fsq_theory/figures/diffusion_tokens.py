@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..diffusion import (beta_schedule, simulate_forward, snr, token_diffusion, token_loss_time)
+from ..temporal import (beta_schedule, simulate_forward, snr, token_diffusion, token_loss_time)
 from ..quantizer import FSQ
 
 _LEVELS = (3, 5, 8, 16)

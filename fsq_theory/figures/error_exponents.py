@@ -12,7 +12,7 @@ SNRS_DB = (0.0, 5.0, 10.0)
 
 
 def _channels():
-    from ..channels import bsc, fsq_awgn_channel
+    from ..coding import bsc, fsq_awgn_channel
 
     out = [("BSC(0.05)", np.nan, bsc(BSC_P))]
     out += [(f"FSQ{FSQ_LEVELS} token channel, {s:g} dB", s, fsq_awgn_channel(FSQ_LEVELS, s))
@@ -22,8 +22,8 @@ def _channels():
 
 def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
     """Exponents (bits per channel use) on a rate grid; deterministic (``seed`` unused)."""
-    from ..channels import capacity
-    from ..exponents import (critical_rate, cutoff_rate, expurgated_exponent_result,
+    from ..coding import capacity
+    from ..coding import (critical_rate, cutoff_rate, expurgated_exponent_result,
                              random_coding_exponent, sphere_packing_exponent)
 
     n_rates = 8 if quick else 24

@@ -20,7 +20,8 @@ import pandas as pd
 from scipy import stats
 
 from ..cells import cell_probabilities
-from ..fisher import fisher_information, fisher_rao_distance
+from ..geometry import fisher_information, fisher_rao_distance
+from ..rate_distortion import lloyd_max
 from ..quantizer import FSQ, ScalarQuantizer
 
 _TERNARY = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, math.sqrt(3) / 2]])
@@ -39,7 +40,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
             fi = fisher_information(FSQ([L]), stats.norm, (0.0, 1.0), scale=s)
             add("a", f"FSQ gain {s:g}", L, fi.ratio[0], param="loc")
             add("a", f"FSQ gain {s:g}", L, fi.ratio[1], param="scale")
-        fi = fisher_information(ScalarQuantizer.lloyd_max(L), stats.norm, (0.0, 1.0))
+        fi = fisher_information(lloyd_max(L), stats.norm, (0.0, 1.0))
         add("a", "Lloyd-Max", L, fi.ratio[0], param="loc")
         add("a", "Lloyd-Max", L, fi.ratio[1], param="scale")
     offsets = np.linspace(0, 2, 41 if quick else 161)

@@ -12,7 +12,7 @@ DELTA = 0.05
 
 
 def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
-    from ..learning import generalization_experiment
+    from ..coding import generalization_experiment
 
     levels = LEVELS[::2] if quick else LEVELS
     ns = (25, 100, 400, 1600) if quick else (25, 50, 100, 200, 400, 800, 1600)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..information import (expected_codebook_usage, information_flow,
+from ..geometry import (expected_codebook_usage, information_flow,
                            information_flow_empirical)
 from ..quantizer import FSQ
 

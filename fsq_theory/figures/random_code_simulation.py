@@ -14,13 +14,13 @@ CASES = [
 
 
 def _channel(spec):
-    from ..channels import bsc, fsq_awgn_channel
+    from ..coding import bsc, fsq_awgn_channel
 
     return bsc(spec[1]) if spec[0] == "bsc" else fsq_awgn_channel(spec[1], spec[2])
 
 
 def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
-    from ..exponents import simulate_random_codes
+    from ..coding import simulate_random_codes
 
     trials = 2000 if quick else 20000
     frames = []

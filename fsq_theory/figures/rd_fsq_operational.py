@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, stats
 
-from ..fsq_operational import (GISH_PIERCE_GAP, PANTER_DITE_GAUSSIAN, fsq_operational_rd,
+from ..rate_distortion import (GISH_PIERCE_GAP, PANTER_DITE_GAUSSIAN, fsq_operational_rd,
                                tanh_compander_limits)
 from ..quantizer import FSQ
 from ..rate_distortion import gaussian_rd
-from ..scalar_design import entropy_constrained_uniform, quantizer_performance
+from ..rate_distortion import entropy_constrained_uniform, quantizer_performance
 
 
 def _error_fourth_moment(sq) -> float:

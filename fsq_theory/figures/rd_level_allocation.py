@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..level_allocation import level_table, optimal_levels, paper_levels_comparison
+from ..rate_distortion import level_table, optimal_levels, paper_levels_comparison
 from ..rate_distortion import reverse_water_filling
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..cells import cell_moments
-from ..hierarchical import (
+from ..hierarchical._residual import (
     ResidualFSQ,
     _argmin_log_gain,
     _cell_stats,
@@ -30,7 +30,7 @@ from ..hierarchical import (
     simulate_hierarchy,
 )
 from ..quantizer import FSQ
-from ..scalar_design import lloyd_max
+from ..rate_distortion import lloyd_max
 from ..stats import plugin_entropy_bits
 
 CONFIGS = ((3, 6), (5, 4), (8, 3))  # (L, max stages): up to 729, 625, 512 composite cells

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..quantizer import FSQ
-from ..ste import (JACOBIANS, axis_aligned_reference_loss, seed_indicator, ste_descent,
+from ..dynamics import (JACOBIANS, axis_aligned_reference_loss, seed_indicator, ste_descent,
                    ste_jacobian, train_toy_autoencoder)
 
 VARIANCES = (4.0, 2.0, 1.0, 0.5)

@@ -20,7 +20,8 @@ import pandas as pd
 from scipy import integrate, stats
 
 from ..quantizer import FSQ, ScalarQuantizer
-from ..wasserstein import w2_quantization, w2_quantization_pot
+from ..geometry import w2_quantization, w2_quantization_pot
+from ..rate_distortion import lloyd_max, optimal_uniform
 
 _COV = np.array([[1.0, 0.8], [0.8, 1.0]])
 
@@ -65,9 +66,9 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
         add("source", L, "FSQ points (exact)", w2_quantization(sq, n01))
         add("source", L, "FSQ centroids (exact)", w2_quantization(sq, n01,
                                                                   reconstruction="centroid"))
-        lm = ScalarQuantizer.lloyd_max(L)
+        lm = lloyd_max(L)
         add("source", L, "optimal L-atom measure (Lloyd-Max)", w2_quantization(lm, n01))
-        add("source", L, "optimal uniform", w2_quantization(ScalarQuantizer.optimal_uniform(L),
+        add("source", L, "optimal uniform", w2_quantization(optimal_uniform(L),
                                                             n01))
         add("source", L, "Panter-Dite law", math.sqrt(math.sqrt(3) * math.pi / 2) / L)
         law, floor = high_resolution_law(L)

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from . import _validation as v
-from .cells import cell_probabilities
-from .quantizer import FSQ, ScalarQuantizer
+from .. import _validation as v
+from ..cells import cell_probabilities
+from ..quantizer import FSQ, ScalarQuantizer
 
 __all__ = [
     "DiscreteChannel", "bsc", "bec", "z_channel", "fsq_awgn_channel", "fsq_code_quantizers",
@@ -140,7 +140,7 @@ def check_channel(W) -> DiscreteChannel:
 
 def check_input_distribution(q, n: int, name: str = "q") -> np.ndarray:
     """Validate a probability vector of length ``n`` (non-negative, sums to 1 within 1e-9)."""
-    from .information import check_pmf
+    from ..geometry._information import check_pmf
 
     arr = check_pmf(name, q)
     if arr.shape != (n,):

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, optimize, stats
 
-from . import _validation as v
-from .cells import _check_dist, cell_moments
-from .quantizer import ScalarQuantizer
-from .stats import plugin_entropy_bits as _entropy_bits
+from .. import _validation as v
+from ..cells import _check_dist, cell_moments
+from ..quantizer import ScalarQuantizer
+from ..stats import plugin_entropy_bits as _entropy_bits
 
 __all__ = [
     "QuantizerPerformance",

@@ -47,9 +47,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, stats
 
-from . import _validation as v
-from .cells import cell_moments
-from .quantizer import FSQ, ScalarQuantizer
+from .. import _validation as v
+from ..cells import cell_moments
+from ..quantizer import FSQ, ScalarQuantizer
 
 __all__ = [
     "w2_1d",
@@ -428,7 +428,7 @@ def _quantized_samples(quantizer, x, *, scale, reconstruction, domain):
 
 def _sample_sse(sqs, x: np.ndarray) -> float:
     """sum_j ||x_j - Q(x_j)||^2 by the fused numba kernel (one pass, no temporaries)."""
-    from ._kernels import w2 as _kw2
+    from .._kernels import w2 as _kw2
 
     d = len(sqs)
     T = max(sq.n_cells for sq in sqs) - 1

@@ -53,11 +53,11 @@ from functools import lru_cache
 import numpy as np
 from scipy import integrate, optimize
 
-from . import _validation as v
-from .cells import _check_dist
-from .quantizer import FSQ
-from .rate_distortion import differential_entropy, gaussian_rd, reverse_water_filling
-from .scalar_design import lloyd_max, optimal_uniform, quantizer_performance
+from .. import _validation as v
+from ..cells import _check_dist
+from ..quantizer import FSQ
+from ._closed_forms import differential_entropy, gaussian_rd, reverse_water_filling
+from ._scalar_design import lloyd_max, optimal_uniform, quantizer_performance
 
 __all__ = [
     "GISH_PIERCE_GAP",

@@ -65,8 +65,8 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg import blas as _blas
 
-from . import _validation as v
-from ._kernels import ba as _k
+from .. import _validation as v
+from .._kernels import ba as _k
 
 __all__ = ["BAResult", "blahut_arimoto", "rd_curve"]
 

@@ -38,9 +38,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from . import _validation as v
-from .stats import plugin_entropy_bits as _entropy_bits
-from .channels import (DiscreteChannel, capacity_result, check_channel, check_input_distribution,
+from .. import _validation as v
+from ..stats import plugin_entropy_bits as _entropy_bits
+from ._channels import (DiscreteChannel, capacity_result, check_channel, check_input_distribution,
                        log_base_factor)
 
 __all__ = [
@@ -483,7 +483,7 @@ def critical_rate(W, *, base=2) -> float:
 # ---------------------------------------------------------------------------------------------
 def _check_pmf(name, p) -> np.ndarray:
     """A pmf (floats summing to 1) or integer counts, as a normalized float64 vector."""
-    from .information import _counts_or_pmf
+    from ..geometry._information import _counts_or_pmf
 
     _, arr = _counts_or_pmf(name, p)
     return arr / arr.sum()
@@ -754,7 +754,7 @@ def simulate_random_codes(W, n, R, *, trials: int = 10_000, seed=None,
     """
     from scipy import stats
 
-    from ._kernels.random_codes import ERROR, TIE, random_code_outcomes
+    from .._kernels.random_codes import ERROR, TIE, random_code_outcomes
 
     ch = check_channel(W)
     n = v.check_int("n", n, minimum=1)

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validation as v
-from .quantizer import FSQ
+from .. import _validation as v
+from ..quantizer import FSQ
 
 __all__ = ["finite_class_bound", "GeneralizationResult", "generalization_experiment"]
 

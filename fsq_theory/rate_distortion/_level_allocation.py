@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import _validation as v
+from .. import _validation as v
 
 __all__ = ["FSQ_PAPER_LEVELS", "level_table", "optimal_levels", "paper_levels_comparison"]
 
@@ -44,7 +44,7 @@ FSQ_PAPER_LEVELS = {
 def _table(max_level: int, reconstruction: str, eps: float):
     from scipy import stats
 
-    from .fsq_operational import _optimal_scale, fsq_scalar_performance
+    from ._fsq_operational import _optimal_scale, fsq_scalar_performance
 
     dist = stats.norm()
     D = np.full(max_level + 1, np.nan)

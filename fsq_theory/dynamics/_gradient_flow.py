@@ -44,9 +44,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate
 
-from . import _validation as v
-from .quantizer import FSQ
-from .ste import _BoundMap, _latents
+from .. import _validation as v
+from ..quantizer import FSQ
+from ._ste import _BoundMap, _latents
 
 __all__ = [
     "POTENTIALS",

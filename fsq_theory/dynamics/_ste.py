@@ -49,8 +49,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validation as v
-from .quantizer import FSQ
+from .. import _validation as v
+from ..quantizer import FSQ
 
 __all__ = [
     "JACOBIANS",
@@ -438,7 +438,7 @@ def axis_aligned_reference_loss(fsq: FSQ, variances, *, gains=None) -> float:
     """
     from scipy import optimize, stats
 
-    from .cells import cell_moments
+    from ..cells import cell_moments
 
     var = np.sort(v.as_real_array("variances", variances).astype(np.float64))[::-1]
     if var.ndim != 1 or (var <= 0).any() or var.size < fsq.dim:

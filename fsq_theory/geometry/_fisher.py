@@ -35,11 +35,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, stats
 
-from . import _validation as v
-from .cells import cell_probabilities
-from .information import check_pmf
-from .quantizer import ScalarQuantizer  # noqa: F401  (doctest namespace)
-from .wasserstein import _scalar_quantizers
+from .. import _validation as v
+from ..cells import cell_probabilities
+from ._information import check_pmf
+from ..quantizer import ScalarQuantizer  # noqa: F401  (doctest namespace)
+from ._wasserstein import _scalar_quantizers
 
 __all__ = [
     "FisherInformation",

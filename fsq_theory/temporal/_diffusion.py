@@ -62,9 +62,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from . import _validation as v
-from .quantizer import FSQ
-from .stats import plugin_entropy_bits
+from .. import _validation as v
+from ..quantizer import FSQ
+from ..stats import plugin_entropy_bits
 
 __all__ = [
     "beta_schedule",
@@ -159,7 +159,7 @@ def code_grid_pmfs(fsq: FSQ, prior="uniform", *, scale=1.0, variance=1.0):
     if prior == "gaussian":
         from scipy import stats
 
-        from .cells import cell_probabilities
+        from ..cells import cell_probabilities
 
         sd = math.sqrt(v.check_real("variance", variance, minimum=0.0, strict_minimum=True))
         sqs = fsq.scalar_quantizers(scale)

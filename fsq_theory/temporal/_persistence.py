@@ -74,8 +74,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from . import _validation as v
-from .quantizer import FSQ, ScalarQuantizer
+from .. import _validation as v
+from ..quantizer import FSQ, ScalarQuantizer
 
 __all__ = [
     "bivariate_normal_cdf",
@@ -378,7 +378,7 @@ def token_sequence_pmf(sq, rho, order, *, variance=1.0) -> np.ndarray:
     if n ** (m + 1) > 2**16:
         raise ValueError(f"order = {m} with {n} cells gives {n ** (m + 1)} sequences (> 65536)")
     if m == 0:
-        from .cells import cell_probabilities
+        from ..cells import cell_probabilities
 
         return cell_probabilities(ScalarQuantizer(e[1:-1], np.zeros(n)))
     ker = _Kernel(e, r)
@@ -626,7 +626,7 @@ def simulate_token_persistence(sq, source, n, *, seed=0, chunk_size=None,
     """Stream ``n`` frames of ``source`` (a :class:`~fsq_theory.sources.GaussMarkovSource`),
     tokenize every dimension with ``sq``, count consecutive pairs; see
     :class:`TokenPersistenceMC`. Depends on ``seed`` only, not on ``chunk_size``."""
-    from .sources import GaussMarkovSource
+    from ..sources import GaussMarkovSource
 
     sq = _check_sq(sq)
     if not isinstance(source, GaussMarkovSource):

@@ -41,9 +41,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import _validation as v
-from .quantizer import FSQ, ScalarQuantizer
-from .stats import plugin_entropy_bits
+from .. import _validation as v
+from ..quantizer import FSQ, ScalarQuantizer
+from ..stats import plugin_entropy_bits
 
 __all__ = [
     "ResidualFSQ",
@@ -482,7 +482,7 @@ class HierarchyRD:
 def _cell_stats(sq: ScalarQuantizer, variance: float):
     from scipy import stats
 
-    from .cells import cell_moments
+    from ..cells import cell_moments
 
     m = cell_moments(sq, stats.norm(0.0, math.sqrt(variance)))
     used = m.prob > 0

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, optimize, stats
 
-from . import _validation as v
+from .. import _validation as v
 
 __all__ = [
     "gaussian_rd",
@@ -269,7 +269,7 @@ def differential_entropy(dist=None, *, base=2.0) -> float:
     (:math:`\log(2e b)`) and uniform (:math:`\log(\text{width})`); ``dist.entropy()``
     otherwise. Units of ``log base`` (bits by default).
     """
-    from .cells import _check_dist
+    from ..cells import _check_dist
 
     dist = _check_dist(dist)
     base = _check_base(base)
@@ -320,8 +320,8 @@ def shannon_lower_bound(h, D, *, base=2.0):
 def _discretize(source, n_points, span):
     """Atoms and probabilities of a discretized source: cells of a uniform grid over
     [-span, span] standard deviations (outer cells to infinity), each atom the cell centroid."""
-    from .cells import _check_dist, cell_moments
-    from .quantizer import ScalarQuantizer
+    from ..cells import _check_dist, cell_moments
+    from ..quantizer import ScalarQuantizer
 
     if isinstance(source, np.ndarray) or isinstance(source, (list, tuple)):
         x = v.as_real_array("source", source).astype(np.float64).ravel()
@@ -376,7 +376,7 @@ def discretized_rd(source=None, *, betas=None, n_points=257, n_outputs=None, spa
         Gaussian R(D) when the source is normal, else NaN) and ``slb`` (Shannon lower bound
         from the differential entropy, NaN for samples), all bits per scalar.
     """
-    from .blahut_arimoto import rd_curve
+    from ._blahut_arimoto import rd_curve
 
     source = stats.norm() if source is None else source
     n_points = v.check_int("n_points", n_points, minimum=2)
@@ -398,17 +398,3 @@ def discretized_rd(source=None, *, betas=None, n_points=257, n_outputs=None, spa
     else:
         df["slb"] = np.nan
     return df
-
-
-# FSQ's operational curves live in their own module, which imports the closed forms above;
-# re-exported lazily (PEP 562) so that either module can be imported first
-_FSQ_OPERATIONAL = ("fsq_operational_rd", "fsq_vector_rd", "tanh_compander_limits")
-__all__ += list(_FSQ_OPERATIONAL)
-
-
-def __getattr__(name):
-    if name in _FSQ_OPERATIONAL:
-        from . import fsq_operational
-
-        return getattr(fsq_operational, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -40,10 +40,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, special, stats
 
-from . import _validation as v
-from .cells import cell_probabilities
-from .quantizer import FSQ, ScalarQuantizer
-from .wasserstein import _scalar_quantizers, fsq_constants
+from .. import _validation as v
+from ..cells import cell_probabilities
+from ..quantizer import FSQ, ScalarQuantizer
+from ._wasserstein import _scalar_quantizers, fsq_constants
 
 __all__ = [
     "ENTROPY_ESTIMATORS",

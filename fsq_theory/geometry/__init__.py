@@ -1,0 +1,23 @@
+"""Geometry of the quantized measure: Wasserstein distance, entropy and information, Fisher metric.
+
+W2 between a source and its quantized measure (exact in 1-D, Bures for Gaussians, POT in general),
+entropy and mutual-information estimators, the information flow through FSQ, and the Fisher
+information the tokens keep about the source's parameters.
+
+Private modules: ``_wasserstein``, ``_information``, ``_fisher``.
+"""
+from ._wasserstein import (W2Estimate, fsq_bound_real, fsq_constants, w2_1d, w2_gaussian,
+                           w2_quantization, w2_quantization_pot)
+from ._information import (ENTROPY_ESTIMATORS, EntropyEstimate, InformationFlow, codebook_usage,
+                           entropy, entropy_estimate, expected_codebook_usage, information_flow,
+                           information_flow_empirical, kl_divergence, mutual_information,
+                           perplexity)
+from ._fisher import (FisherEstimate, FisherInformation, continuous_fisher_information,
+                      fisher_information, fisher_information_mc, fisher_rao_distance)
+
+__all__ = ['W2Estimate', 'fsq_bound_real', 'fsq_constants', 'w2_1d', 'w2_gaussian',
+    'w2_quantization', 'w2_quantization_pot', 'ENTROPY_ESTIMATORS', 'EntropyEstimate',
+    'InformationFlow', 'codebook_usage', 'entropy', 'entropy_estimate', 'expected_codebook_usage',
+    'information_flow', 'information_flow_empirical', 'kl_divergence', 'mutual_information',
+    'perplexity', 'FisherEstimate', 'FisherInformation', 'continuous_fisher_information',
+    'fisher_information', 'fisher_information_mc', 'fisher_rao_distance']

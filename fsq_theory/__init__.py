@@ -29,7 +29,7 @@ from .geometry import (ENTROPY_ESTIMATORS, EntropyEstimate, InformationFlow, cod
                           information_flow_empirical, kl_divergence, mutual_information, perplexity)
 from .rate_distortion import FSQ_PAPER_LEVELS, level_table, optimal_levels, paper_levels_comparison
 from .coding import GeneralizationResult, finite_class_bound, generalization_experiment
-from .quantizer import FSQ, ScalarQuantizer
+from .quantizer import FSQ, RealBound, ScalarQuantizer
 from .rate_distortion import (WaterFilling, differential_entropy, discretized_rd, gauss_markov_rd,
                               gaussian_dr, gaussian_rd, reverse_water_filling, shannon_lower_bound)
 from .rate_distortion import (QuantizerPerformance, entropy_constrained_uniform, lloyd_max,
@@ -48,7 +48,7 @@ from .temporal import (CausalPrediction, EntropyRateBounds, FlipRate, TokenPersi
 from .geometry import W2Estimate, w2_1d, w2_gaussian, w2_quantization, w2_quantization_pot
 
 __all__ = [
-    "FSQ", "ScalarQuantizer",
+    "FSQ", "ScalarQuantizer", "RealBound",
     "Source", "GaussianSource", "GaussMarkovSource", "LaplaceSource", "UniformSource", "EmpiricalSource",
     "QuantizationStats", "stream_stats", "plugin_entropy_bits",
     "CellMoments", "cell_moments", "cell_probabilities",

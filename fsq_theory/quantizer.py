@@ -13,6 +13,7 @@ Simple", ICLR 2024, arXiv:2309.15505.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from . import _validation as v
 from ._kernels import encode as _k
 
-__all__ = ["FSQ", "ScalarQuantizer"]
+__all__ = ["FSQ", "ScalarQuantizer", "RealBound"]
 
 _CODEBOOK_ROWS_MAX = 1 << 26  # codebook() materializes |C| x d codes; beyond this it would not fit
 
@@ -138,9 +139,97 @@ class _Dim:
         return np.arctanh((m + offset) / half_l) - shift
 
     def _real_constants(self):
-        half_l = (self.L - 1) * (1 + self._eps) / 2
-        offset = 0.5 if self.L % 2 == 0 else 0.0
-        return half_l, offset, math.atanh(offset / half_l)
+        return _real_constants(self.L, self._eps)
+
+
+def _real_constants(L: int, eps: float) -> tuple[float, float, float]:
+    """``(h, o, s)`` of the default-mode bound in real arithmetic: the one place they are derived."""
+    half_l = (L - 1) * (1 + eps) / 2
+    offset = 0.5 if L % 2 == 0 else 0.0
+    return half_l, offset, math.atanh(offset / half_l)
+
+
+@dataclass(frozen=True, eq=False)
+class RealBound:
+    r"""FSQ's bound in real (float64) arithmetic, per dimension, in code units.
+
+    Default mode: :math:`b(z) = (\tanh(z + s)\,h - o)/\lfloor L/2\rfloor` with
+    :math:`h = (L-1)(1+\epsilon)/2`, :math:`o = \tfrac12[L \text{ even}]`,
+    :math:`s = \operatorname{atanh}(o/h)`; symmetric mode: :math:`b(z) = \tanh z`. The code grid
+    is :math:`c_k = -1 + k\,\Delta`, :math:`k = 0..L-1`, with :math:`\Delta = 1/\lfloor L/2\rfloor`
+    (default) or :math:`2/(L-1)` (symmetric). These are the real constants behind
+    :meth:`FSQ.scalar_quantizers`; :meth:`FSQ.bound` evaluates the same map in the reference's
+    float32 arithmetic, which differs from this one by a few ulps. Every analysis that needs the
+    bound in closed form takes it from here.
+
+    Attributes
+    ----------
+    levels : ndarray of int, shape (d,)
+    symmetric : bool
+    h, o, s : ndarray, shape (d,)
+        Half-width, offset and shift of the default mode (unused in symmetric mode).
+    hw : ndarray, shape (d,)
+        :math:`\lfloor L/2 \rfloor`, the code-unit divisor.
+    step : ndarray, shape (d,)
+        Code spacing :math:`\Delta`.
+
+    Examples
+    --------
+    >>> from fsq_theory import FSQ
+    >>> rb = FSQ([5, 4]).real_bound
+    >>> rb([[0.0, 0.0]]).round(6).tolist()
+    [[0.0, 0.0]]
+    >>> rb.codes(1).tolist()
+    [-1.0, -0.5, 0.0, 0.5]
+    """
+
+    levels: np.ndarray
+    symmetric: bool
+    h: np.ndarray
+    o: np.ndarray
+    s: np.ndarray
+    hw: np.ndarray
+    step: np.ndarray
+
+    @classmethod
+    def of(cls, fsq: "FSQ") -> "RealBound":
+        """The real bound of ``fsq`` (TypeError unless it is an :class:`FSQ`)."""
+        if not isinstance(fsq, FSQ):
+            raise TypeError(f"fsq must be an FSQ, got {type(fsq).__name__}")
+        return fsq.real_bound
+
+    def __call__(self, z) -> np.ndarray:
+        """:math:`b(z)` in code units for ``z`` of shape (..., d), float64."""
+        return self.derivatives(np.asarray(z, dtype=np.float64))[0]
+
+    def derivatives(self, z: np.ndarray):
+        """:math:`(b, b', b'')` in code units at ``z`` (shape (..., d))."""
+        if self.symmetric:
+            t = np.tanh(z)
+            d1 = 1 - t * t
+            return t, d1, -2 * t * d1
+        t = np.tanh(z + self.s)
+        sech2 = 1 - t * t
+        return (t * self.h - self.o) / self.hw, self.h * sech2 / self.hw, -2 * self.h * t * sech2 / self.hw
+
+    def inverse(self, u) -> np.ndarray:
+        """:math:`b^{-1}(u)` for code-unit ``u`` (shape (..., d)); +-inf where the bound saturates."""
+        u = np.asarray(u, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.symmetric:
+                return np.arctanh(np.clip(u, -1.0, 1.0))
+            return np.arctanh((u * self.hw + self.o) / self.h) - self.s
+
+    def jacobian_at_code(self, c: np.ndarray) -> np.ndarray:
+        """:math:`b'(z)` at the z whose bound is the code ``c`` (closed form in ``c``)."""
+        if self.symmetric:
+            return 1 - c * c
+        t = (c * self.hw + self.o) / self.h
+        return self.h * (1 - t * t) / self.hw
+
+    def codes(self, i: int) -> np.ndarray:
+        """The code grid of dimension ``i``."""
+        return -1 + np.arange(self.levels[i]) * self.step[i]
 
 
 @lru_cache(maxsize=1024)
@@ -313,6 +402,18 @@ class FSQ:
         v.check_last_dim(name, arr, self.dim)
         rows = np.ascontiguousarray(np.asarray(arr).reshape(-1, self.dim))
         return arr, rows
+
+    @cached_property
+    def real_bound(self) -> RealBound:
+        """The bound in real arithmetic (:class:`RealBound`), for closed-form analyses."""
+        L = np.asarray(self._levels, dtype=np.float64)
+        hos = np.array([_real_constants(int(n), self._eps) for n in self._levels]).reshape(-1, 3)
+        hw = np.floor(L / 2)
+        step = 2 / (L - 1) if self._symmetric else 1 / hw
+        for a in (hos, hw, step):
+            a.flags.writeable = False
+        return RealBound(np.asarray(self._levels), self._symmetric, hos[:, 0], hos[:, 1],
+                         hos[:, 2], hw, step)
 
     def bound(self, z) -> np.ndarray:
         r"""Continuous bounded value, in code units, that the rounding step approximates.

@@ -8,7 +8,7 @@ import pytest
 import naive
 from fsq_theory._kernels.random_codes import random_code_outcomes
 from fsq_theory.coding import bsc, fsq_awgn_channel, z_channel
-from fsq_theory.coding import random_coding_exponent, simulate_random_codes
+from fsq_theory.coding import simulate_random_codes
 
 
 @pytest.mark.parametrize("W, q, M, n", [

@@ -170,7 +170,7 @@ def test_bounded_domain_matches_samples():
     # in code units the bounded latent is rounded to the nearest code: error <= half a step
     assert np.abs(b - q).max() <= 0.5 / 2 + 1e-9
     # the package encoder agrees with the real-arithmetic bound up to float32 rounding
-    np.testing.assert_allclose(W.fsq_bound_real(f, x[:100]), f.bound(x[:100]), atol=1e-6)
+    np.testing.assert_allclose(f.real_bound(x[:100]), f.bound(x[:100]), atol=1e-6)
 
 
 def test_pot_estimates():

@@ -196,7 +196,7 @@ def bures_equals_pot() -> Outcome:
     source="Cover & Thomas (2006), eq. 2.39-2.45, Thm 2.8.1 (data processing), Thm 9.1.1",
 )
 def information_flow_identity() -> Outcome:
-    from ..geometry._information import _channels, _mi_kl_form, information_flow
+    from ..geometry._information_flow import _channels, _mi_kl_form, information_flow
 
     worst_id, worst_bound = 0.0, math.inf
     for levels, s, noise, sigma, dist, dom in (

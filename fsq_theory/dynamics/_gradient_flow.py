@@ -46,7 +46,8 @@ from scipy import integrate
 
 from .. import _validation as v
 from ..quantizer import FSQ
-from ._ste import _BoundMap, _latents
+from ..quantizer import RealBound
+from ._ste import _latents
 
 __all__ = [
     "POTENTIALS",
@@ -73,12 +74,12 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def _nearest_code(bm: _BoundMap, u: np.ndarray) -> np.ndarray:
+def _nearest_code(bm: RealBound, u: np.ndarray) -> np.ndarray:
     k = np.clip(np.rint((u + 1) / bm.step), 0, bm.levels - 1)
     return -1 + k * bm.step
 
 
-def _code_derivatives(bm: _BoundMap, u: np.ndarray, kind: str):
+def _code_derivatives(bm: RealBound, u: np.ndarray, kind: str):
     """(W, W', W'') of the code-space potential at ``u`` (shape (..., d))."""
     if kind == "quadratic":
         r = u - _nearest_code(bm, u)
@@ -105,7 +106,7 @@ def code_potential_derivatives(fsq: FSQ, u, *, kind: str = "cosine"):
         jumps from :math:`+\Delta/2` to :math:`-\Delta/2` (a concave kink; no second derivative).
     """
     arr = _latents(fsq, u, "u")
-    return _code_derivatives(_BoundMap.of(fsq), arr, _check_kind(kind))
+    return _code_derivatives(RealBound.of(fsq), arr, _check_kind(kind))
 
 
 def potential(fsq: FSQ, z, *, kind: str = "cosine") -> np.ndarray:
@@ -114,14 +115,14 @@ def potential(fsq: FSQ, z, *, kind: str = "cosine") -> np.ndarray:
     Code units squared, per vector; minima (value 0) exactly at the latents whose bound is a code.
     """
     arr = _latents(fsq, z)
-    bm = _BoundMap.of(fsq)
+    bm = RealBound.of(fsq)
     return _code_derivatives(bm, bm.derivatives(arr)[0], _check_kind(kind))[0].sum(-1)
 
 
 def potential_gradient(fsq: FSQ, z, *, kind: str = "cosine") -> np.ndarray:
     r"""Euclidean gradient :math:`\partial V/\partial z_i = b_i'(z_i)\,W_i'(b_i(z_i))`, shape (..., d)."""
     arr = _latents(fsq, z)
-    bm = _BoundMap.of(fsq)
+    bm = RealBound.of(fsq)
     b, d1, _ = bm.derivatives(arr)
     return d1 * _code_derivatives(bm, b, _check_kind(kind))[1]
 
@@ -134,7 +135,7 @@ def potential_hessian(fsq: FSQ, z, *, kind: str = "cosine") -> np.ndarray:
     and these are its eigenvalues.
     """
     arr = _latents(fsq, z)
-    bm = _BoundMap.of(fsq)
+    bm = RealBound.of(fsq)
     b, d1, d2 = bm.derivatives(arr)
     _, w1, w2 = _code_derivatives(bm, b, _check_kind(kind))
     return d1 * d1 * w2 + d2 * w1
@@ -167,7 +168,7 @@ def exact_code_flow(fsq: FSQ, z0, t, *, kind: str = "cosine") -> np.ndarray:
     arr = _latents(fsq, z0, "z0")
     times = _times(t)
     kind = _check_kind(kind)
-    bm = _BoundMap.of(fsq)
+    bm = RealBound.of(fsq)
     u0 = fsq.bound(arr)
     decay = np.exp(-times).reshape((-1,) + (1,) * arr.ndim)
     if kind == "quadratic":
@@ -222,11 +223,8 @@ class GradientFlow:
         })
 
 
-def _inverse_bound(bm: _BoundMap, u: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if bm.symmetric:
-            return np.arctanh(np.clip(u, -1.0, 1.0))
-        return np.arctanh((u * bm.hw + bm.o) / bm.h) - bm.s
+def _inverse_bound(bm: RealBound, u: np.ndarray) -> np.ndarray:
+    return bm.inverse(u)
 
 
 def gradient_flow(fsq: FSQ, z0, t, *, kind: str = "cosine", space: str = "code",
@@ -261,7 +259,7 @@ def gradient_flow(fsq: FSQ, z0, t, *, kind: str = "cosine", space: str = "code",
         raise ValueError(f"space must be 'code' or 'z', got {space!r}")
     rtol = v.check_real("rtol", rtol, minimum=0.0, strict_minimum=True)
     atol = v.check_real("atol", atol, minimum=0.0, strict_minimum=True)
-    bm = _BoundMap.of(fsq)
+    bm = RealBound.of(fsq)
     shape = arr.shape
 
     def rhs(_t, y):
@@ -295,7 +293,7 @@ def flow_limit_codes(fsq: FSQ, z, *, kind: str = "cosine", t_final: float = 40.0
     arr = _latents(fsq, z)
     t_final = v.check_real("t_final", t_final, minimum=0.0, strict_minimum=True)
     tol = v.check_real("tol", tol, minimum=0.0, strict_minimum=True)
-    bm = _BoundMap.of(fsq)
+    bm = RealBound.of(fsq)
     u = gradient_flow(fsq, arr, [t_final], kind=kind).u[-1]
     c = _nearest_code(bm, u)
     return np.where(np.abs(u - c) <= tol, c, np.nan)
@@ -329,7 +327,7 @@ def euler_map(fsq: FSQ, z, *, step: float = 1.0, n_steps: int = 1,
     step = v.check_real("step", step, minimum=0.0, strict_minimum=True)
     n_steps = v.check_int("n_steps", n_steps, minimum=1)
     kind = _check_kind(kind)
-    bm = _BoundMap.of(fsq)
+    bm = RealBound.of(fsq)
     u = fsq.bound(arr).astype(np.float64)
     for _ in range(n_steps):
         u = u - step * _code_derivatives(bm, u, kind)[1]
@@ -391,7 +389,7 @@ def stability_table(fsq: FSQ, *, kind: str = "cosine") -> StabilityTable:
     (quadratic; reported as -inf). See the module docstring for the outer-level collapse.
     """
     kind = _check_kind(kind)
-    bm = _BoundMap.of(fsq)
+    bm = RealBound.of(fsq)
     cols = {k: [] for k in ("dim", "levels", "point", "u", "lambda_code")}
     for i, L in enumerate(bm.levels):
         c = bm.codes(i)
@@ -405,7 +403,7 @@ def stability_table(fsq: FSQ, *, kind: str = "cosine") -> StabilityTable:
             cols["lambda_code"] += [lam] * pts.size
     dim = np.asarray(cols["dim"], dtype=np.int64)
     u = np.asarray(cols["u"])
-    consts = _BoundMap(bm.levels[dim], bm.symmetric, bm.h[dim], bm.o[dim], bm.s[dim], bm.hw[dim],
+    consts = RealBound(bm.levels[dim], bm.symmetric, bm.h[dim], bm.o[dim], bm.s[dim], bm.hw[dim],
                        bm.step[dim])
     bp = np.clip(consts.jacobian_at_code(u), 0.0, None)
     lam_code = np.asarray(cols["lambda_code"])

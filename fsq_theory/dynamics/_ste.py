@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validation as v
-from ..quantizer import FSQ
+from ..quantizer import FSQ, RealBound
 
 __all__ = [
     "JACOBIANS",
@@ -73,53 +73,6 @@ JACOBIANS = ("tanh", "indicator", "true")
 # ---------------------------------------------------------------------------------------------
 # The bound and its derivatives, in code units, per dimension (real arithmetic).
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _BoundMap:
-    """Real-arithmetic constants of the FSQ bound, one entry per dimension.
-
-    Code space: the grid is ``c_k = -1 + k * step``, ``k = 0..L-1`` in both modes.
-    """
-
-    levels: np.ndarray  # (d,) int
-    symmetric: bool
-    h: np.ndarray  # half_l
-    o: np.ndarray  # offset
-    s: np.ndarray  # shift (tanh mode)
-    hw: np.ndarray  # floor(L/2)
-    step: np.ndarray  # code spacing
-
-    @classmethod
-    def of(cls, fsq: FSQ) -> "_BoundMap":
-        if not isinstance(fsq, FSQ):
-            raise TypeError(f"fsq must be an FSQ, got {type(fsq).__name__}")
-        L = np.asarray(fsq.levels, dtype=np.float64)
-        h = (L - 1) * (1 + fsq.eps) / 2
-        o = np.where(np.asarray(fsq.levels) % 2 == 0, 0.5, 0.0)
-        hw = np.floor(L / 2)
-        step = 2 / (L - 1) if fsq.symmetric else 1 / hw
-        return cls(np.asarray(fsq.levels), fsq.symmetric, h, o, np.arctanh(o / h), hw, step)
-
-    def derivatives(self, z: np.ndarray):
-        """(b, b', b'') of the bound in code units at ``z`` (shape (..., d))."""
-        if self.symmetric:
-            t = np.tanh(z)
-            d1 = 1 - t * t
-            return t, d1, -2 * t * d1
-        t = np.tanh(z + self.s)
-        sech2 = 1 - t * t
-        return (t * self.h - self.o) / self.hw, self.h * sech2 / self.hw, -2 * self.h * t * sech2 / self.hw
-
-    def jacobian_at_code(self, c: np.ndarray) -> np.ndarray:
-        """b'(z) at the z whose bounded value is the code ``c`` (closed form in ``c``)."""
-        if self.symmetric:
-            return 1 - c * c
-        t = (c * self.hw + self.o) / self.h
-        return self.h * (1 - t * t) / self.hw
-
-    def codes(self, i: int) -> np.ndarray:
-        return -1 + np.arange(self.levels[i]) * self.step[i]
-
-
 class _CodeTable:
     """``fsq.quantize`` for float64 input from the public threshold tables, without the per-call
     overhead (~1 ms) that dominates iterations on a single latent; identical results."""
@@ -167,7 +120,7 @@ def ste_jacobian(fsq: FSQ, z, *, hard_clamp: bool = False) -> np.ndarray:
     arr = _latents(fsq, z)
     if not isinstance(hard_clamp, (bool, np.bool_)):
         raise TypeError(f"hard_clamp must be a bool, got {hard_clamp!r}")
-    bm = _BoundMap.of(fsq)
+    bm = RealBound.of(fsq)
     if not hard_clamp:
         return bm.derivatives(arr)[1]
     if bm.symmetric:
@@ -182,7 +135,7 @@ def hard_clamp_bound(fsq: FSQ, z) -> np.ndarray:
     symmetric: :math:`\operatorname{clip}(z, -1, 1)`. Shape (..., d), float64.
     """
     arr = _latents(fsq, z)
-    bm = _BoundMap.of(fsq)
+    bm = RealBound.of(fsq)
     if bm.symmetric:
         return np.clip(arr, -1.0, 1.0)
     return (np.clip(arr + bm.o / bm.h, -1.0, 1.0) * bm.h - bm.o) / bm.hw
@@ -211,7 +164,7 @@ def dithered_code_mean(fsq: FSQ, z) -> np.ndarray:
     ndarray, shape (..., d), float64, code units.
     """
     arr = _latents(fsq, z)
-    bm = _BoundMap.of(fsq)
+    bm = RealBound.of(fsq)
     b = bm.derivatives(arr)[0]
     y = (b + 1) / bm.step  # level position, codes at integers 0..L-1
     # y + U covers [m + g - 1/2, m + g + 1/2) with m = floor(y), g = y - m: the part below

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..cells import cell_moments
-from ..hierarchical._residual import (
+from ..hierarchical._rate_distortion import (
     ResidualFSQ,
     _argmin_log_gain,
     _cell_stats,

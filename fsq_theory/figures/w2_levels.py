@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, stats
 
-from ..quantizer import FSQ, ScalarQuantizer
+from ..quantizer import FSQ
 from ..geometry import w2_quantization, w2_quantization_pot
 from ..rate_distortion import lloyd_max, optimal_uniform
 

@@ -4,20 +4,21 @@ W2 between a source and its quantized measure (exact in 1-D, Bures for Gaussians
 entropy and mutual-information estimators, the information flow through FSQ, and the Fisher
 information the tokens keep about the source's parameters.
 
-Private modules: ``_wasserstein``, ``_information``, ``_fisher``.
+Private modules: ``_wasserstein``, ``_information``, ``_information_flow``, ``_fisher``.
 """
-from ._wasserstein import (W2Estimate, fsq_bound_real, fsq_constants, w2_1d, w2_gaussian,
+from ._wasserstein import (W2Estimate, w2_1d, w2_gaussian,
                            w2_quantization, w2_quantization_pot)
-from ._information import (ENTROPY_ESTIMATORS, EntropyEstimate, InformationFlow, codebook_usage,
-                           entropy, entropy_estimate, expected_codebook_usage, information_flow,
-                           information_flow_empirical, kl_divergence, mutual_information,
-                           perplexity)
+from ._information import (ENTROPY_ESTIMATORS, EntropyEstimate, codebook_usage, entropy,
+                           entropy_estimate, expected_codebook_usage, kl_divergence,
+                           mutual_information, perplexity)
+from ._information_flow import (InformationFlow, information_flow, information_flow_empirical)
 from ._fisher import (FisherEstimate, FisherInformation, continuous_fisher_information,
                       fisher_information, fisher_information_mc, fisher_rao_distance)
 
-__all__ = ['W2Estimate', 'fsq_bound_real', 'fsq_constants', 'w2_1d', 'w2_gaussian',
+__all__ = ['W2Estimate', 'w2_1d', 'w2_gaussian',
     'w2_quantization', 'w2_quantization_pot', 'ENTROPY_ESTIMATORS', 'EntropyEstimate',
-    'InformationFlow', 'codebook_usage', 'entropy', 'entropy_estimate', 'expected_codebook_usage',
-    'information_flow', 'information_flow_empirical', 'kl_divergence', 'mutual_information',
-    'perplexity', 'FisherEstimate', 'FisherInformation', 'continuous_fisher_information',
-    'fisher_information', 'fisher_information_mc', 'fisher_rao_distance']
+    'codebook_usage', 'entropy', 'entropy_estimate', 'expected_codebook_usage', 'kl_divergence',
+    'mutual_information', 'perplexity', 'InformationFlow', 'information_flow',
+    'information_flow_empirical', 'FisherEstimate', 'FisherInformation',
+    'continuous_fisher_information', 'fisher_information', 'fisher_information_mc',
+    'fisher_rao_distance']

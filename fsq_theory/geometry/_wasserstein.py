@@ -57,8 +57,6 @@ __all__ = [
     "w2_quantization",
     "w2_quantization_pot",
     "W2Estimate",
-    "fsq_bound_real",
-    "fsq_constants",
 ]
 
 _MAX_DISCRETE_ATOMS = 10**7
@@ -302,33 +300,6 @@ def w2_gaussian(m1, S1, m2, S2, *, squared: bool = False) -> float:
 # ---------------------------------------------------------------------------------------------
 # Source vs quantized source
 # ---------------------------------------------------------------------------------------------
-def fsq_constants(fsq: FSQ, i: int) -> tuple[float, float, float]:
-    """Real constants ``(h, o, s)`` of dimension ``i`` in default mode (see :func:`fsq_bound_real`)."""
-    L = fsq.levels[i]
-    half_l = (L - 1) * (1 + fsq.eps) / 2
-    offset = 0.5 if L % 2 == 0 else 0.0
-    return half_l, offset, math.atanh(offset / half_l)
-
-
-def fsq_bound_real(fsq: FSQ, z) -> np.ndarray:
-    r"""FSQ's bound in real arithmetic, in code units, per dimension (``z``: shape (..., d)).
-
-    Default mode :math:`(\tanh(z+s)h - o)/\lfloor L/2\rfloor` with
-    :math:`h=(L-1)(1+\epsilon)/2`, :math:`o=\tfrac12[L\text{ even}]`,
-    :math:`s=\operatorname{atanh}(o/h)`; symmetric mode :math:`\tanh z`. These are the real
-    constants behind :meth:`FSQ.scalar_quantizers` (the float32 encoder differs by ulps).
-    """
-    z = np.asarray(z, dtype=np.float64)
-    out = np.empty_like(z)
-    for i, L in enumerate(fsq.levels):
-        if fsq.symmetric:
-            out[..., i] = np.tanh(z[..., i])
-            continue
-        half_l, offset, shift = fsq_constants(fsq, i)
-        out[..., i] = (np.tanh(z[..., i] + shift) * half_l - offset) / (L // 2)
-    return out
-
-
 def _code_points(fsq: FSQ) -> tuple[np.ndarray, ...]:
     return fsq.code_values(np.float64)
 
@@ -412,7 +383,7 @@ def _quantized_samples(quantizer, x, *, scale, reconstruction, domain):
     if domain == "bounded":
         s = v.per_dim("scale", scale, d, positive=True)
         z = x * s
-        b = fsq_bound_real(quantizer, z)
+        b = quantizer.real_bound(z)
         codes = _code_points(quantizer)
         q = np.empty_like(b)
         for i, sq in enumerate(sqs):
@@ -457,7 +428,7 @@ def _bounded_w2sq_dist(quantizer: FSQ, i: int, sq: ScalarQuantizer, dist, scale_
             continue
 
         def integrand(t, ck=code[k]):
-            g = fsq_bound_real(one, np.array([[scale_i * t]]))[0, 0]
+            g = one.real_bound(np.array([[scale_i * t]]))[0, 0]
             return (g - ck) ** 2 * dist.pdf(t)
 
         total += integrate.quad(integrand, a, b, epsabs=1e-15, epsrel=1e-12, limit=200)[0]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from . import _measures
 from . import _validation as v
 from ._kernels import accumulate as _acc
 from ._kernels.encode import pad_rows
@@ -27,17 +28,29 @@ JOINT_LIMIT = 1 << 22
 
 
 def plugin_entropy_bits(counts) -> float:
-    r"""Entropy :math:`-\sum_k p_k \log_2 p_k` in bits of a histogram or a pmf.
+    r"""Entropy :math:`H = -\sum_k p_k \log_2 p_k` in bits of a histogram or a pmf.
 
-    ``counts`` may be integer counts (the plug-in estimate) or probabilities; either is
-    normalized by its sum, and zero entries contribute nothing.
+    Parameters
+    ----------
+    counts : array_like
+        Integer counts (the plug-in estimate :math:`\hat p_k = c_k/\sum c`) or probabilities;
+        either is normalized by its sum; zero entries contribute nothing.
+
+    Returns
+    -------
+    float
+        Bits. ValueError for negative, non-finite, empty or all-zero input.
+
+    See Also
+    --------
+    fsq_theory.geometry.entropy : bias-corrected estimators and other bases.
+
+    Examples
+    --------
+    >>> plugin_entropy_bits([1, 1, 2])
+    1.5
     """
-    c = np.asarray(counts, dtype=np.float64).ravel()
-    total = c.sum()
-    if total <= 0:
-        return float("nan")
-    p = c[c > 0] / total
-    return float(-(p * np.log2(p)).sum())
+    return _measures.plugin_entropy(counts, base=2)
 
 
 @dataclass(frozen=True)

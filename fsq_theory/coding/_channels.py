@@ -37,10 +37,9 @@ _PRODUCT_ENTRIES_MAX = 1 << 24  # |X| * |Y| of a materialized product channel (1
 def log_base_factor(base) -> float:
     """Factor converting bits to ``base`` units: ``value_in_base = value_bits * factor``.
 
-    ``base`` is 2 (bits), ``math.e`` or the string ``"e"``/``"nats"`` (nats), or any real > 1.
+    ``base`` follows the package's one rule (:func:`fsq_theory._validation.log_base`): a real
+    > 0 and != 1, or ``"bits"``/``"nats"``/``"e"``.
     """
-    if not isinstance(base, str):
-        v.check_real("base", base, minimum=1.0, strict_minimum=True)
     return math.log(2.0) / v.log_base(base)
 
 

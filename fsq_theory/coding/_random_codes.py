@@ -1,11 +1,14 @@
 """Random-code simulation: ML decoding of random codes, against Gallager's finite-n bound."""
 from __future__ import annotations
+
 import math
 from dataclasses import dataclass
+
 import numpy as np
 from scipy import optimize
+
 from .. import _validation as v
-from ._channels import (check_channel)
+from ._channels import check_channel
 from ._exponents import _check_rate, _e0_bits, _powered, random_coding_exponent_result
 
 __all__ = ['RandomCodeSimulation', 'simulate_random_codes']

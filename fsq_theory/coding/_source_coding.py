@@ -1,12 +1,15 @@
 """Lossless source coding of tokens: the optimal fixed-rate error exponent, and what FSQ tokens need."""
 from __future__ import annotations
+
 import math
 from dataclasses import dataclass
+
 import numpy as np
 from scipy import optimize
+
 from .. import _validation as v
 from ..stats import plugin_entropy_bits as _entropy_bits
-from ._channels import (log_base_factor)
+from ._channels import log_base_factor
 
 __all__ = ['source_coding_exponent', 'TokenSourceCoding', 'token_source_coding']
 

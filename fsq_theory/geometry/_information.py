@@ -41,6 +41,7 @@ import numpy as np
 from scipy import special, stats
 
 from .. import _validation as v
+from .._measures import entropy_nats, kl_nats
 
 __all__ = ['ENTROPY_ESTIMATORS', 'entropy', 'entropy_estimate', 'EntropyEstimate', 'mutual_information', 'kl_divergence', 'codebook_usage', 'expected_codebook_usage', 'perplexity']
 
@@ -86,8 +87,7 @@ def _counts_or_pmf(name: str, x, ndim: int = 1):
 # entropy estimators (nats, from counts)
 # ---------------------------------------------------------------------------------------------
 def _plugin_nats(p: np.ndarray) -> float:
-    p = p[p > 0]
-    return float(-np.sum(p * np.log(p)))
+    return float(entropy_nats(p))
 
 
 def _grassberger_G(n: np.ndarray) -> np.ndarray:
@@ -324,10 +324,7 @@ def kl_divergence(p, q, *, base=2) -> float:
     q = check_pmf("q", q)
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
-    nz = p > 0
-    if (q[nz] == 0).any():
-        return math.inf
-    return max(float(np.sum(p[nz] * np.log(p[nz] / q[nz]))), 0.0) / lb
+    return max(float(kl_nats(p, q)), 0.0) / lb
 
 
 def codebook_usage(counts) -> float:

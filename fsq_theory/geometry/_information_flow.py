@@ -1,14 +1,18 @@
 """Information flow through FSQ: I(X; K) for noisy and noiseless quantization, exactly, and its bounds."""
 from __future__ import annotations
+
 import math
 from dataclasses import dataclass
+
 import numpy as np
 from scipy import integrate, special, stats
+
 from .. import _validation as v
+from .._measures import entropy_nats
 from ..cells import cell_probabilities
 from ..quantizer import FSQ, ScalarQuantizer
-from ._wasserstein import _scalar_quantizers
 from ._information import _log_base, _plugin_nats
+from ._wasserstein import _scalar_quantizers
 
 __all__ = ['InformationFlow', 'information_flow', 'information_flow_empirical']
 
@@ -106,8 +110,7 @@ def _conditional(ch: _Channel, x) -> np.ndarray:
 
 
 def _h_rows(P: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return -np.sum(np.where(P > 0, P * np.log(P), 0.0), axis=-1)
+    return entropy_nats(P, axis=-1)
 
 
 def _x_edges(ch: _Channel, dist) -> np.ndarray:

@@ -1,9 +1,12 @@
 """Exact rate-distortion of residual FSQ: composite cells, the optimal gain and stage scales, simulation."""
 from __future__ import annotations
+
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+
 import numpy as np
+
 from .. import _validation as v
 from ..quantizer import ScalarQuantizer
 from ..stats import plugin_entropy_bits

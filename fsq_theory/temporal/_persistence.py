@@ -75,6 +75,7 @@ import numpy as np
 from scipy import optimize, special
 
 from .. import _validation as v
+from .._measures import entropy_nats
 from ..quantizer import FSQ, ScalarQuantizer
 
 __all__ = [
@@ -129,10 +130,7 @@ def _std_edges(sq: ScalarQuantizer, variance) -> np.ndarray:
 
 def _entropy_bits(p, axis=None, base=_LN2):
     """Entropy of pmf(s) along ``axis``; ``base`` is the natural log of the logarithm base."""
-    p = np.asarray(p, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, -p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-    return terms.sum(axis=axis) / base
+    return entropy_nats(p, axis=axis) / base
 
 
 # ---------------------------------------------------------------------------------------------

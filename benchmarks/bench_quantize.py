@@ -102,7 +102,7 @@ def bench_encode(rows, repeat):
 def bench_stream(rows, chunk):
     fsq = FSQ(LEVELS)
     src = GaussianSource(dim=4)
-    stream_stats(fsq, src, 10_000, seed=0)
+    stream_stats(fsq, src, 10_000, rng=0)
 
     def gen_only():
         g = np.random.default_rng(0)
@@ -110,7 +110,7 @@ def bench_stream(rows, chunk):
             g.standard_normal((min(chunk, rows - r0), 4))
 
     t_gen, _ = best_of(gen_only, 2)
-    t_st, _ = best_of(lambda: stream_stats(fsq, src, rows, seed=0, chunk_size=chunk), 2)
+    t_st, _ = best_of(lambda: stream_stats(fsq, src, rows, rng=0, chunk_size=chunk), 2)
     print(f"\nstream_stats: {rows:,} x 4 Gaussian, levels {LEVELS}")
     print(f"numpy default_rng().standard_normal alone : {rows / t_gen / 1e6:8.1f} M rows/s")
     print(f"stream_stats generate+quantize+accumulate : {rows / t_st / 1e6:8.1f} M rows/s"
@@ -125,7 +125,7 @@ from fsq_theory.sources import GaussianSource
 from fsq_theory.stats import stream_stats
 n = int(float(sys.argv[1]))
 t = time.perf_counter()
-s = stream_stats(FSQ([8, 5, 5, 5]), GaussianSource(dim=4), n, seed=0, reconstruction="points")
+s = stream_stats(FSQ([8, 5, 5, 5]), GaussianSource(dim=4), n, rng=0, decoder="grid")
 dt = time.perf_counter() - t
 # VmHWM (peak RSS of this process image): ru_maxrss would include the parent's peak at fork
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]

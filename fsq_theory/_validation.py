@@ -256,3 +256,33 @@ def check_decoder(decoder) -> str:
     if not isinstance(decoder, str) or decoder not in _DECODER_ALIASES:
         raise ValueError(f"decoder must be one of {list(DECODERS)}, got {decoder!r}")
     return _DECODER_ALIASES[decoder]
+
+
+def resolve_decoder(decoder, reconstruction, *, owner: str, allow_none: bool = False):
+    """The decoder to use, from ``decoder`` and the deprecated keyword ``reconstruction``."""
+    decoder = renamed_keyword("reconstruction", "decoder", reconstruction, decoder, owner=owner,
+                              default=DECODER_DEFAULT)
+    if decoder is None and allow_none:
+        return None
+    return check_decoder(decoder)
+
+
+def resolve_rng(rng, seed, *, owner: str):
+    """The SPEC 7 ``rng`` to use, from ``rng`` and the deprecated keyword ``seed``."""
+    return check_rng(renamed_keyword("seed", "rng", seed, rng, owner=owner, default=None))
+
+
+def as_seed_sequence(rng) -> np.random.SeedSequence:
+    """A SeedSequence from a SPEC 7 ``rng`` (an int ``s`` gives ``SeedSequence(s)``; a Generator
+    contributes one draw)."""
+    rng = check_rng(rng)
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    if isinstance(rng, np.random.Generator):
+        return np.random.SeedSequence(int(rng.integers(0, 2**63)))
+    return np.random.SeedSequence(rng)
+
+
+RNG_DOC = """rng : None, int, numpy.random.SeedSequence or numpy.random.Generator, keyword-only
+        Source of randomness (SPEC 7); the same int gives the same result. ``seed`` is its
+        deprecated name."""

@@ -87,7 +87,7 @@ def _cmd_quantize(args) -> int:
         del out
     if args.stats or not args.out:
         st = stream_stats(fsq, src, n, chunk_size=args.chunk_size, progress=not args.quiet,
-                          reconstruction="points")
+                          decoder="grid")
         if args.stats:
             Path(args.stats).write_text(json.dumps(st.summary(), indent=2))
         if not args.quiet or not args.stats:
@@ -122,8 +122,8 @@ def _cmd_stats(args) -> int:
         raise ValueError(f"--dim {dim} does not match --levels ({fsq.dim} dims)")
     args.dim = dim
     src = _make_source(args)
-    st = stream_stats(fsq, src, args.n, seed=args.seed, chunk_size=args.chunk_size,
-                      progress=not args.quiet, scale=args.scale, reconstruction="points")
+    st = stream_stats(fsq, src, args.n, rng=args.seed, chunk_size=args.chunk_size,
+                      progress=not args.quiet, scale=args.scale, decoder="grid")
     _print_stats(st)
     if args.json:
         Path(args.json).write_text(json.dumps(st.summary(), indent=2))

@@ -29,13 +29,13 @@ __all__ = ["stream_stats_dask"]
 _KERNEL_LOCK = threading.Lock()
 
 
-def _partition_task(plan, seed, r0, m):
+def _partition_task(plan, key, r0, m):
     nt = numba.get_num_threads()
     src = plan.source
     counts_joint = np.zeros((nt, plan.size if plan.joint else 1), dtype=np.int64)
     counts_marg = np.zeros((nt, src.dim, max(plan.levels)), dtype=np.int64)
     parts, parts_cells = [], []
-    key = stream_key(seed) if src._affine is not None else None
+    key = key if src._affine is not None else None
     for c0 in range(r0, r0 + m, plan.chunk):
         cm = min(plan.chunk, r0 + m - c0)
         with _KERNEL_LOCK:
@@ -51,14 +51,14 @@ def _partition_task(plan, seed, r0, m):
             counts_marg.sum(axis=0))
 
 
-def stream_stats_dask(quantizer, source, n, *, seed=0, partition_rows=1 << 24, chunk_size=None,
-                      scale=1.0, reconstruction=None, joint_limit=JOINT_LIMIT,
-                      scheduler=None) -> QuantizationStats:
+def stream_stats_dask(quantizer, source, n, *, rng=None, partition_rows=1 << 24, chunk_size=None,
+                      scale=1.0, decoder="grid", joint_limit=JOINT_LIMIT,
+                      scheduler=None, reconstruction=v._UNSET, seed=v._UNSET) -> QuantizationStats:
     """:func:`~fsq_theory.stats.stream_stats` computed as Dask tasks; same arguments, same result.
 
     Parameters
     ----------
-    quantizer, source, n, seed, chunk_size, scale, reconstruction, joint_limit
+    quantizer, source, n, rng, chunk_size, scale, decoder, joint_limit
         As in :func:`~fsq_theory.stats.stream_stats`. The source must allow random access to
         its rows: i.i.d. synthetic sources and empirical data (not ``GaussMarkovSource``, whose
         rows form one sequential chain).
@@ -72,11 +72,13 @@ def stream_stats_dask(quantizer, source, n, *, seed=0, partition_rows=1 << 24, c
     -------
     QuantizationStats
     """
+    rng = v.resolve_rng(rng, seed, owner="stream_stats_dask")
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="stream_stats_dask", allow_none=True)
     try:
         import dask
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError("stream_stats_dask needs dask: pip install 'fsq_theory[dask]'") from None
-    plan = _make_plan(quantizer, source, n, chunk_size, scale, reconstruction, joint_limit)
+    plan = _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit)
     src = plan.source
     if src._affine is None and not isinstance(src, EmpiricalSource):
         raise ValueError(
@@ -86,7 +88,8 @@ def stream_stats_dask(quantizer, source, n, *, seed=0, partition_rows=1 << 24, c
     part_rows = -(-part_rows // _acc.BLOCK) * _acc.BLOCK
     task = dask.delayed(_partition_task, pure=True)
     plan_d = dask.delayed(plan, traverse=False)
-    results = dask.compute(*[task(plan_d, seed, r0, min(part_rows, plan.n - r0))
+    key = stream_key(rng) if src._affine is not None else None  # once: a Generator advances
+    results = dask.compute(*[task(plan_d, key, r0, min(part_rows, plan.n - r0))
                              for r0 in range(0, plan.n, part_rows)], scheduler=scheduler)
     totals, totals_cells = _new_totals(plan)
     done = 0

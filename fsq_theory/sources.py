@@ -1,10 +1,10 @@
 r"""Synthetic and empirical sources, sampled in seeded chunks.
 
 Every source yields rows of ``dim`` real values. ``sample(n, *, rng)`` draws with a numpy
-``Generator`` (any ``np.random.default_rng`` argument); ``chunks(n, *, chunk_size, seed)``
-streams the first ``n`` rows of a fixed sequence determined by ``seed`` alone: synthetic sources
+``Generator`` (any ``np.random.default_rng`` argument); ``chunks(n, *, chunk_size, rng)``
+streams the first ``n`` rows of a fixed sequence determined by ``rng`` alone: synthetic sources
 use a counter-based stream (:mod:`fsq_theory._kernels.rng`) keyed by
-``SeedSequence(seed).generate_state(2, uint64)``, so row ``i`` is the same whatever the chunk
+``SeedSequence(rng).generate_state(2, uint64)``, so row ``i`` is the same whatever the chunk
 size, and :func:`fsq_theory.stats.stream_stats` regenerates exactly these rows inside its kernel.
 
 Marginals (``marginal(k)``, a frozen scipy.stats distribution) are exact for the synthetic
@@ -13,8 +13,8 @@ sources; closed-form analysis uses them.
 Examples
 --------
 >>> src = GaussianSource([1.0, 4.0])
->>> a = np.concatenate(list(src.chunks(10_000, chunk_size=3_000, seed=1)))
->>> b = next(src.chunks(10_000, chunk_size=10_000, seed=1))
+>>> a = np.concatenate(list(src.chunks(10_000, chunk_size=3_000, rng=1)))
+>>> b = next(src.chunks(10_000, chunk_size=10_000, rng=1))
 >>> bool((a == b).all()), a.shape
 (True, (10000, 2))
 """
@@ -38,18 +38,10 @@ __all__ = [
 DEFAULT_CHUNK = 1 << 20
 
 
-def stream_key(seed) -> tuple[np.uint64, np.uint64]:
-    """Two uint64 key words of the counter-based stream for ``seed`` (int or SeedSequence)."""
-    if isinstance(seed, np.random.SeedSequence):
-        ss = seed
-    else:
-        if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))):
-            raise TypeError(f"seed must be an int, a SeedSequence or None, got {seed!r}")
-        if seed is not None and seed < 0:
-            raise ValueError(f"seed must be >= 0, got {seed}")
-        ss = np.random.SeedSequence(seed)
-    k = ss.generate_state(2, np.uint64)
-    return np.uint64(k[0]), np.uint64(k[1])
+def stream_key(rng) -> tuple[np.uint64, np.uint64]:
+    """Two uint64 key words of the counter-based stream for ``rng`` (SPEC 7: None, int,
+    SeedSequence or Generator); ``SeedSequence(rng).generate_state(2, uint64)`` for an int."""
+    return v.rng_key(rng)
 
 
 def _check_chunk(chunk_size) -> int:
@@ -64,13 +56,17 @@ class Source:
     def sample(self, n, *, rng=None) -> np.ndarray:
         """``n`` rows drawn with ``np.random.default_rng(rng)``, shape ``(n, dim)``, float64."""
         n = v.check_int("n", n, minimum=0)
-        return self._sample(n, np.random.default_rng(rng))
+        return self._sample(n, v.as_generator(rng))
 
-    def chunks(self, n, *, chunk_size=None, seed=0) -> Iterator[np.ndarray]:
-        """Rows ``0..n-1`` of the stream of ``seed``, in arrays of at most ``chunk_size`` rows."""
+    def chunks(self, n, *, chunk_size=None, rng=None, seed=v._UNSET) -> Iterator[np.ndarray]:
+        """Rows ``0..n-1`` of the stream keyed by ``rng``, in arrays of at most ``chunk_size`` rows.
+
+        ``seed`` is the deprecated name of ``rng``.
+        """
+        rng = v.resolve_rng(rng, seed, owner="chunks")
         n = v.check_int("n", n, minimum=0)
         chunk_size = _check_chunk(chunk_size)
-        return self._chunks(n, chunk_size, seed)
+        return self._chunks(n, chunk_size, None if self._keyless else stream_key(rng))
 
     def marginal(self, k: int = 0):
         """Frozen scipy.stats distribution of coordinate ``k``."""
@@ -82,8 +78,10 @@ class Source:
     def _sample(self, n, gen):  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _chunks(self, n, chunk_size, seed):
-        key = stream_key(seed)
+    # empirical data is read in order: no random key is drawn (a Generator is not advanced)
+    _keyless = False
+
+    def _chunks(self, n, chunk_size, key):
         for r0 in range(0, n, chunk_size):
             yield self._rows(key, r0, min(chunk_size, n - r0))
 
@@ -257,8 +255,7 @@ class GaussMarkovSource(Source):
     def _sample(self, n, gen):
         return self._filter(gen.standard_normal((n, self.dim)), np.full(self.dim, np.nan))
 
-    def _chunks(self, n, chunk_size, seed):
-        key = stream_key(seed)
+    def _chunks(self, n, chunk_size, key):
         state = np.full(self.dim, np.nan)
         for r0 in range(0, n, chunk_size):
             m = min(chunk_size, n - r0)
@@ -287,7 +284,7 @@ class EmpiricalSource(Source):
     -----
     Files are read without pickle; object arrays are refused. Non-finite values are reported
     with their row when streamed. ``sample`` draws rows uniformly with replacement (bootstrap);
-    ``chunks`` returns rows in file order and ignores ``seed``.
+    ``chunks`` returns rows in file order and ignores ``rng``.
     """
 
     def __init__(self, data, *, key=None):
@@ -338,7 +335,9 @@ class EmpiricalSource(Source):
         x = np.asarray(self._data[idx], dtype=np.float64)
         return self._finite(gen.permutation(x), 0)
 
-    def _chunks(self, n, chunk_size, seed):
+    _keyless = True
+
+    def _chunks(self, n, chunk_size, key):
         if n > self.n_rows:
             raise ValueError(f"n = {n} exceeds the {self.n_rows} rows of the data")
         for r0 in range(0, n, chunk_size):

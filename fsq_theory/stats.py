@@ -3,7 +3,7 @@ r"""One streaming pass over a source: histogram, entropy, usage and distortion o
 :func:`stream_stats` quantizes ``n`` rows of a source with an :class:`~fsq_theory.FSQ` (or one
 :class:`~fsq_theory.ScalarQuantizer` applied to every coordinate) in bounded memory and returns a
 :class:`QuantizationStats`. Synthetic sources are generated inside the numba kernel; others are
-streamed in chunks. Results depend only on ``seed`` — not on ``chunk_size`` nor on the thread
+streamed in chunks. Results depend only on ``rng`` — not on ``chunk_size`` nor on the thread
 count (see :mod:`fsq_theory._kernels.accumulate`).
 """
 
@@ -169,38 +169,38 @@ def _quantizer_tables(quantizer, d, dtype):
     raise TypeError(f"quantizer must be an FSQ or a ScalarQuantizer, got {type(quantizer).__name__}")
 
 
-def _reconstruction_table(reconstruction, quantizer, source, levels, scale):
+def _reconstruction_table(decoder, quantizer, source, levels, scale):
     d = len(levels)
-    if reconstruction is None:
+    if decoder is None:
         return np.zeros((d, max(levels))), False
-    if isinstance(reconstruction, str):
+    if isinstance(decoder, str):
         if isinstance(quantizer, ScalarQuantizer):
             sqs = [quantizer] * d
         else:
             sqs = quantizer.scalar_quantizers(scale)
-        if reconstruction == "points":
+        if decoder == "grid":
             rows = [sq.points for sq in sqs]
-        elif reconstruction == "centroid":
+        elif decoder == "centroid":
             from .cells import cell_moments
 
             try:
                 margs = [source.marginal(k) for k in range(d)]
             except NotImplementedError:
                 raise ValueError(
-                    "reconstruction='centroid' needs a source with known marginals; "
+                    "decoder='centroid' needs a source with known marginals; "
                     f"{type(source).__name__} has none") from None
             rows = [cell_moments(sq, m).centroids for sq, m in zip(sqs, margs)]
         else:
-            raise ValueError(f"reconstruction must be None, 'points', 'centroid' or per-dimension arrays, got {reconstruction!r}")
+            raise ValueError(f"decoder must be None, 'grid', 'centroid' or per-dimension arrays, got {decoder!r}")
     else:
-        rows = [v.as_real_array(f"reconstruction[{k}]", r, finite=False) for k, r in enumerate(reconstruction)]
+        rows = [v.as_real_array(f"decoder[{k}]", r, finite=False) for k, r in enumerate(decoder)]
         if len(rows) != d or any(r.shape != (L,) for r, L in zip(rows, levels)):
-            raise ValueError(f"reconstruction must hold {d} arrays with lengths {list(levels)}")
+            raise ValueError(f"decoder must hold {d} arrays with lengths {list(levels)}")
     return pad_rows(rows, np.nan, np.float64), True
 
 
-def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=False, scale=1.0,
-                 reconstruction=None, joint_limit=JOINT_LIMIT) -> QuantizationStats:
+def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=False, scale=1.0,
+                 decoder="grid", joint_limit=JOINT_LIMIT, reconstruction=v._UNSET, seed=v._UNSET) -> QuantizationStats:
     r"""Quantize ``n`` rows of ``source`` in one streaming pass and summarize them.
 
     The encoder feeds :math:`z = \text{scale}\cdot x` to ``quantizer``. Memory is bounded by the
@@ -217,18 +217,22 @@ def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=Fals
         (the reference's float32 semantics); everything else in float64.
     n : int
         Rows to process (``1e9`` is accepted).
-    seed : int or SeedSequence, keyword-only
-        Stream seed of a synthetic source (ignored for empirical data).
+    rng : None, int, SeedSequence or Generator, keyword-only
+        Randomness of a synthetic source (SPEC 7; ignored for empirical data): the stream's key
+        is derived from it once, so the same int gives the same result for any chunk size,
+        thread count or backend. ``seed`` is its deprecated name.
     chunk_size : int, keyword-only
         Rows per chunk (rounded up to a multiple of 4096); default 2**20.
     progress : bool, keyword-only
         Show a tqdm progress bar.
     scale : float or array (d,), keyword-only
         Encoder gain.
-    reconstruction : None, "points", "centroid" or sequence of arrays, keyword-only
-        Source-domain reconstruction per cell for ``mse_source``: the grid pulled back through
-        the bound (``FSQ.scalar_quantizers(scale)`` points), the exact conditional means under
-        the source's marginals, or explicit values.
+    decoder : {"grid", "centroid"}, None or sequence of arrays, keyword-only
+        Source-domain reconstruction per cell for ``mse_source`` (one rule for the package, see
+        ``fsq_theory.quantizer``, "Decoders"): ``"grid"`` (default) the grid pulled back through
+        the bound (``FSQ.scalar_quantizers(scale)`` points), ``"centroid"`` the exact conditional
+        means under the source's marginals, explicit per-dimension values, or None (no
+        ``mse_source``).
     joint_limit : int, keyword-only
         Largest codebook for which the joint histogram is kept.
 
@@ -240,11 +244,13 @@ def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=Fals
     --------
     >>> from fsq_theory import FSQ
     >>> from fsq_theory.sources import GaussianSource
-    >>> st = stream_stats(FSQ([8, 5, 5, 5]), GaussianSource(dim=4), 100_000, seed=0)
+    >>> st = stream_stats(FSQ([8, 5, 5, 5]), GaussianSource(dim=4), 100_000, rng=0)
     >>> round(st.entropy_bits, 2), st.usage, round(st.mse_code, 4)
     (9.88, 1.0, 0.0168)
     """
-    plan = _make_plan(quantizer, source, n, chunk_size, scale, reconstruction, joint_limit)
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="stream_stats", allow_none=True)
+    rng = v.resolve_rng(rng, seed, owner="stream_stats")
+    plan = _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit)
     source, n, chunk = plan.source, plan.n, plan.chunk
     nt = numba.get_num_threads()
     counts_joint = np.zeros((nt, plan.size if plan.joint else 1), dtype=np.int64)
@@ -258,14 +264,14 @@ def stream_stats(quantizer, source, n, *, seed=0, chunk_size=None, progress=Fals
     bar = tqdm(total=n, disable=None if progress else True, unit="row", unit_scale=True, desc="stream_stats")
     try:
         if source._affine is not None:
-            key = stream_key(seed)
+            key = stream_key(rng)
             for r0 in range(0, n, chunk):
                 m = min(chunk, n - r0)
                 part, part_cells = _synthetic_range(plan, key, r0, m, counts_joint, counts_marg)
                 done = _acc.merge_blocks(part, part_cells, m, totals, totals_cells, done)
                 bar.update(m)
         else:
-            for x in source.chunks(n, chunk_size=chunk, seed=seed):
+            for x in source.chunks(n, chunk_size=chunk, rng=rng):
                 part, part_cells = _array_range(plan, x, counts_joint, counts_marg)
                 done = _acc.merge_blocks(part, part_cells, x.shape[0], totals, totals_cells, done)
                 bar.update(x.shape[0])
@@ -292,7 +298,7 @@ class _Plan:
     kernel_args: tuple  # (scale, thr, nthr, codes, recon, has_recon, mode, bconst, basis, joint)
 
 
-def _make_plan(quantizer, source, n, chunk_size, scale, reconstruction, joint_limit) -> _Plan:
+def _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit) -> _Plan:
     if not isinstance(source, Source):
         source = EmpiricalSource(source)
     d = source.dim
@@ -305,7 +311,7 @@ def _make_plan(quantizer, source, n, chunk_size, scale, reconstruction, joint_li
                and (scale_v == 1.0).all())
     levels, thr, codes, mode, bconst = _quantizer_tables(
         quantizer, d, np.float32 if exact32 else np.float64)
-    recon, has_recon = _reconstruction_table(reconstruction, quantizer, source, levels, scale_v)
+    recon, has_recon = _reconstruction_table(decoder, quantizer, source, levels, scale_v)
     if isinstance(source, EmpiricalSource) and n > source.n_rows:
         raise ValueError(f"n = {n} exceeds the {source.n_rows} rows of the data")
     size = math.prod(levels)

@@ -105,16 +105,16 @@ def test_token_loss_time():
 def test_monte_carlo_chain_matches_closed_form():
     ts = [40, 250, 600]
     fsq = FSQ([5, 4])
-    mc = simulate_forward(fsq, COS, 20_000, times=ts, seed=7)
+    mc = simulate_forward(fsq, COS, 20_000, times=ts, rng=7)
     ex = token_diffusion(fsq, COS, times=ts, latent_mi=False)
     assert np.all(np.abs(mc.survival - ex.survival) < 4 * mc.survival_stderr)
     assert np.all(np.abs(mc.residual_var - 1) < 4 * mc.residual_var_stderr)
     assert np.all(np.abs(mc.residual_mean) < 4 / math.sqrt(mc.n * fsq.dim))
-    raw = simulate_forward(fsq, COS, 20_000, times=ts, seed=8, rescale=False)
+    raw = simulate_forward(fsq, COS, 20_000, times=ts, rng=8, rescale=False)
     ex_raw = token_diffusion(fsq, COS, times=ts, rescale=False, latent_mi=False)
     assert np.all(np.abs(raw.survival - ex_raw.survival) < 4 * raw.survival_stderr)
     # determinism at a fixed seed
-    again = simulate_forward(fsq, COS, 20_000, times=ts, seed=7)
+    again = simulate_forward(fsq, COS, 20_000, times=ts, rng=7)
     np.testing.assert_array_equal(again.survival, mc.survival)
 
 

@@ -20,8 +20,8 @@ def _same(a, b):
 @pytest.mark.parametrize("source", [GaussianSource([1, 2, 3, 4]), LaplaceSource(dim=4)])
 def test_dask_equals_local(source, scheduler):
     fsq = FSQ([8, 5, 5, 5])
-    local = stream_stats(fsq, source, 70_001, seed=9, reconstruction="points")
-    dist = stream_stats_dask(fsq, source, 70_001, seed=9, reconstruction="points",
+    local = stream_stats(fsq, source, 70_001, rng=9, decoder="grid")
+    dist = stream_stats_dask(fsq, source, 70_001, rng=9, decoder="grid",
                              partition_rows=20_000, chunk_size=8192, scheduler=scheduler)
     _same(local, dist)
 

@@ -271,7 +271,7 @@ def test_token_source_coding_from_stream_stats():
 
     fsq = FSQ([8, 5, 5, 5])
     n = 400_000
-    st = stream_stats(fsq, GaussianSource(dim=4), n, seed=0)
+    st = stream_stats(fsq, GaussianSource(dim=4), n, rng=0)
     r = token_source_coding(st.counts, codebook_size=fsq.codebook_size, dim=fsq.dim)
     exact = sum(-(p * np.log2(p)).sum() for p in map(cell_probabilities, fsq.scalar_quantizers()))
     bias = (np.count_nonzero(st.counts) - 1) / (2 * n * math.log(2))

@@ -64,7 +64,7 @@ def test_monte_carlo_score_estimator_agrees_within_stderr():
     f = FSQ([5, 8])
     theta = [[0.1, 1.0], [0.2, 0.8]]
     exact = F.fisher_information(f, stats.norm, theta).matrix
-    est = F.fisher_information_mc(f, stats.norm, theta, n=200_000, seed=7)
+    est = F.fisher_information_mc(f, stats.norm, theta, n=200_000, rng=7)
     z = np.abs(est.matrix - exact) / est.stderr
     assert np.nanmax(z[est.stderr > 0]) < 4.5
 

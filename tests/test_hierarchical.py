@@ -186,7 +186,7 @@ def test_hard_clamp_exact_rational_enumeration():
 def test_exact_rate_distortion_matches_monte_carlo(levels, stages, kw, gain):
     rq = ResidualFSQ(levels, stages, **kw)
     ex = hierarchy_rate_distortion(rq, gain=gain, variance=2.0)
-    mc = simulate_hierarchy(rq, 200_000, gain=gain, variance=2.0, seed=7)
+    mc = simulate_hierarchy(rq, 200_000, gain=gain, variance=2.0, rng=7)
     assert mc.unmatched == 0
     # 4 standard errors per stage (fixed seed)
     assert (np.abs(mc.mse_reference - ex.mse_reference) < 4 * mc.mse_reference_se).all()
@@ -280,11 +280,11 @@ def test_reference_decoder_gaussian_mse_non_increasing_on_grid():
 
 def test_best_gain_and_stage_scale_fit():
     rq = ResidualFSQ([3], 2)
-    g = best_gain(rq)
+    g = best_gain(rq, decoder="centroid")
     d = hierarchy_rate_distortion(rq, gain=g).mse_centroid[-1]
     for f in (0.97, 1.03):
         assert hierarchy_rate_distortion(rq, gain=g * f).mse_centroid[-1] > d
-    fit = optimize_stage_scales(rq, maxiter=200)
+    fit = optimize_stage_scales(rq, decoder="centroid", maxiter=200)
     assert fit.reference_scales_mse == pytest.approx(d, rel=1e-9)
     assert fit.mse <= d
     again = hierarchy_rate_distortion(rq, gain=fit.gain, stage_scales=fit.stage_scales)

@@ -80,7 +80,7 @@ def test_analytic_and_bootstrap_intervals_cover():
         c = rng.multinomial(2000, p)
         a = I.entropy_estimate(c, estimator="miller_madow")
         b = I.entropy_estimate(c, estimator="miller_madow", method="bootstrap", n_bootstrap=200,
-                               seed=rng)
+                               rng=rng)
         hits_a += a.low <= H <= a.high
         hits_b += b.low <= H <= b.high
         assert abs(a.stderr - b.stderr) < 0.35 * a.stderr
@@ -273,7 +273,7 @@ def test_stream_stats_counts_feed_the_estimators():
     from fsq_theory.stats import stream_stats
 
     f = FSQ([5, 4])
-    st = stream_stats(f, GaussianSource(dim=2), 200_000, seed=3)
+    st = stream_stats(f, GaussianSource(dim=2), 200_000, rng=3)
     exact = I.information_flow(f, stats.norm()).h_z
     est = I.entropy_estimate(st.counts, estimator="miller_madow")
     assert abs(est.value - exact) < 4 * est.stderr

@@ -21,7 +21,7 @@ def test_bound_formula():
 
 def test_exact_risk_matches_monte_carlo():
     # the closed-form risk eta + (1 - 2 eta) angle/pi against a direct simulation
-    r = generalization_experiment([(3, 3)], [4000], repetitions=1, noise=0.2, angle=0.3, seed=0)
+    r = generalization_experiment([(3, 3)], [4000], repetitions=1, noise=0.2, angle=0.3, rng=0)
     fsq = FSQ([3, 3])
     C = fsq.codebook(dtype=np.float64)
     w = np.array([math.cos(0.3), math.sin(0.3)])
@@ -40,7 +40,7 @@ def test_exact_risk_matches_monte_carlo():
 
 def test_violation_rate_and_decay():
     r = generalization_experiment([(3, 3), (8, 8)], [20, 80, 320], repetitions=150, delta=0.1,
-                                  noise=0.3, seed=2)
+                                  noise=0.3, rng=2)
     df = r.to_frame()
     assert len(df) == 6
     # the theorem: violations happen with probability <= delta; the 99 % interval must allow it
@@ -52,8 +52,8 @@ def test_violation_rate_and_decay():
 
 
 def test_deterministic_seed():
-    a = generalization_experiment([(3, 3)], [10, 30], repetitions=20, seed=4)
-    b = generalization_experiment([(3, 3)], [10, 30], repetitions=20, seed=4)
+    a = generalization_experiment([(3, 3)], [10, 30], repetitions=20, rng=4)
+    b = generalization_experiment([(3, 3)], [10, 30], repetitions=20, rng=4)
     np.testing.assert_array_equal(a.excess, b.excess)
 
 

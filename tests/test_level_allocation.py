@@ -13,8 +13,8 @@ from fsq_theory.rate_distortion import fsq_vector_rd, reverse_water_filling
 
 def test_enumeration_matches_brute_force():
     var = np.array([3.0, 1.0, 0.4])
-    best = optimal_levels(200, var, max_level=20, top=3)
-    tab = level_table(20)
+    best = optimal_levels(200, var, max_level=20, top=3, decoder="centroid")
+    tab = level_table(20, decoder="centroid")
     D1 = dict(zip(tab["L"], tab["mse"]))
     scores = sorted(
         (float(np.mean(var * np.array([D1[L] for L in ls]))), ls)
@@ -24,13 +24,13 @@ def test_enumeration_matches_brute_force():
 
 
 def test_table_agrees_with_vector_fsq():
-    row = optimal_levels(1000, [1.0, 1.0, 1.0], top=1).iloc[0]
-    direct = fsq_vector_rd(list(row["levels"]), [1.0, 1.0, 1.0], reconstruction="centroid")
+    row = optimal_levels(1000, [1.0, 1.0, 1.0], top=1, decoder="centroid").iloc[0]
+    direct = fsq_vector_rd(list(row["levels"]), [1.0, 1.0, 1.0], decoder="centroid")
     assert row["mse"] == pytest.approx(direct["mse"], rel=1e-9)
 
 
 def test_paper_levels_comparison_shape_and_verdicts():
-    df = paper_levels_comparison()
+    df = paper_levels_comparison(decoder="centroid")
     assert set(df["codebook_budget"]) == set(FSQ_PAPER_LEVELS)
     opt = df[df["choice"] == "optimal"].set_index("codebook_budget")
     paper = df[df["choice"] == "paper"].set_index("codebook_budget")
@@ -45,7 +45,7 @@ def test_paper_levels_comparison_shape_and_verdicts():
 def test_anisotropic_allocation_follows_water_filling():
     # decaying PCA spectrum: more levels where water-filling gives more rate
     var = 1.0 / np.arange(1, 7) ** 2
-    row = optimal_levels(4096, var, top=1).iloc[0]
+    row = optimal_levels(4096, var, top=1, decoder="centroid").iloc[0]
     levels = np.array(row["levels"])
     assert (np.diff(levels) <= 0).all()  # non-increasing along the decaying spectrum
     wf = reverse_water_filling(var, R=float(np.log2(levels).sum()))

@@ -34,7 +34,7 @@ def test_simulation_within_gallager_bound():
     # BSC(0.1) at R = 0.2: the ensemble average must lie under the finite-n bound
     ch = bsc(0.1)
     for n in (10, 20, 30):
-        r = simulate_random_codes(ch, n, 0.2, trials=4000, seed=1)
+        r = simulate_random_codes(ch, n, 0.2, trials=4000, rng=1)
         assert r.codewords == math.ceil(2 ** (n * 0.2) - 1e-9)
         assert r.gallager_bound <= r.exponent_bound + 1e-15
         assert r.ci_low <= r.gallager_bound  # 99.9 % one-sided: fails w.p. < 1e-3 if correct
@@ -47,7 +47,7 @@ def test_simulation_exact_small_case():
     # n = 1, M = 2 on BSC(p): two random bits; error iff the other codeword is at least as likely
     # as the sent one: P(other == sent) (tie) + P(other != sent and y flipped) = 1/2 + p/2
     p = 0.2
-    r = simulate_random_codes(bsc(p), 1, 1.0, trials=20000, seed=3)
+    r = simulate_random_codes(bsc(p), 1, 1.0, trials=20000, rng=3)
     expect = 0.5 + 0.5 * p
     se = math.sqrt(expect * (1 - expect) / r.trials)
     assert abs(r.pe - expect) < 4 * se
@@ -56,14 +56,14 @@ def test_simulation_exact_small_case():
 
 
 def test_seed_determinism():
-    a = simulate_random_codes(bsc(0.1), 12, 0.3, trials=500, seed=5)
-    b = simulate_random_codes(bsc(0.1), 12, 0.3, trials=500, seed=5)
-    c = simulate_random_codes(bsc(0.1), 12, 0.3, trials=500, seed=6)
+    a = simulate_random_codes(bsc(0.1), 12, 0.3, trials=500, rng=5)
+    b = simulate_random_codes(bsc(0.1), 12, 0.3, trials=500, rng=5)
+    c = simulate_random_codes(bsc(0.1), 12, 0.3, trials=500, rng=6)
     assert (a.errors, a.strict_errors) == (b.errors, b.strict_errors)
     assert c.errors > 0 and a.errors > 0
     assert a.to_frame().shape[0] == 1
     # trial t depends on (seed, t) only: the first 250 trials of 500 are the 250-trial run
-    d = simulate_random_codes(bsc(0.1), 12, 0.3, trials=250, seed=5)
+    d = simulate_random_codes(bsc(0.1), 12, 0.3, trials=250, rng=5)
     assert d.errors <= a.errors
 
 
@@ -74,5 +74,5 @@ def test_bad_input():
         simulate_random_codes(bsc(0.1), 10, 1.5)
     with pytest.raises(ValueError, match="exceeds"):
         simulate_random_codes(bsc(0.1), 200, 0.5, trials=10)
-    with pytest.raises(TypeError, match="seed"):
-        simulate_random_codes(bsc(0.1), 10, 0.5, seed=-1)
+    with pytest.raises(ValueError, match="rng must be >= 0"):
+        simulate_random_codes(bsc(0.1), 10, 0.5, rng=-1)

@@ -174,8 +174,8 @@ def test_monte_carlo_points_land_on_the_exact_curve():
     for L, g in zip(df["L"], df["scale"]):
         sq = FSQ([L]).scalar_quantizers(g)[0]
         perf = quantizer_performance(sq)
-        st = stream_stats(FSQ([L]), GaussianSource(1.0), n, seed=0, scale=g,
-                          reconstruction="points")
+        st = stream_stats(FSQ([L]), GaussianSource(1.0), n, rng=0, scale=g,
+                          decoder="grid")
         se_d = np.sqrt((_error_fourth_moment(sq) - perf.mse ** 2) / n)
         p = perf.prob[perf.prob > 0]
         se_h = np.sqrt(((np.log2(p) ** 2 * p).sum() - perf.entropy_bits ** 2) / n)

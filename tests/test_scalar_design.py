@@ -68,7 +68,7 @@ def test_two_level_closed_forms():
     assert perf.entropy_bits == pytest.approx(1.0, abs=1e-15)
     assert perf.fixed_rate_bits == 1.0
     # centroid reconstruction: points +-sqrt(2/pi), D = 1 - 2/pi
-    c = quantizer_performance(ScalarQuantizer.uniform(2, a), reconstruction="centroid")
+    c = quantizer_performance(ScalarQuantizer.uniform(2, a), decoder="centroid")
     np.testing.assert_allclose(c.points, [-np.sqrt(2 / np.pi), np.sqrt(2 / np.pi)], rtol=1e-14)
     assert c.mse == pytest.approx(1 - 2 / np.pi, rel=1e-13)
     assert len(c.to_frame()) == 2
@@ -118,8 +118,8 @@ def test_uniform_threshold_quantizer_covers_the_support():
     (lambda: optimal_uniform(2.5), TypeError, "n must be an integer"),
     (lambda: uniform_threshold_quantizer(-1.0), ValueError, "step"),
     (lambda: entropy_constrained_uniform(0.0), ValueError, "rate"),
-    (lambda: quantizer_performance(ScalarQuantizer.uniform(3, 1.0), reconstruction="mean"),
-     ValueError, "reconstruction"),
+    (lambda: quantizer_performance(ScalarQuantizer.uniform(3, 1.0), decoder="mean"),
+     ValueError, "decoder"),
     (lambda: quantizer_performance("q"), TypeError, "sq"),
     (lambda: ScalarQuantizer([1.0, 0.0], [0, 1, 2]), ValueError, "strictly increasing"),
 ])

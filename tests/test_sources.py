@@ -33,10 +33,10 @@ def test_noise_kernel_matches_twin(kind, start):
     GaussMarkovSource(0.9, dim=3),
 ])
 def test_chunks_do_not_depend_on_chunk_size(source):
-    a = np.concatenate(list(source.chunks(20000, chunk_size=20000, seed=3)))
-    b = np.concatenate(list(source.chunks(20000, chunk_size=777, seed=3)))
+    a = np.concatenate(list(source.chunks(20000, chunk_size=20000, rng=3)))
+    b = np.concatenate(list(source.chunks(20000, chunk_size=777, rng=3)))
     np.testing.assert_array_equal(a, b)
-    c = np.concatenate(list(source.chunks(20000, chunk_size=777, seed=4)))
+    c = np.concatenate(list(source.chunks(20000, chunk_size=777, rng=4)))
     assert not np.array_equal(a, c)
 
 
@@ -47,7 +47,7 @@ def test_chunks_do_not_depend_on_chunk_size(source):
 @pytest.mark.parametrize("via", ["chunks", "sample"])
 def test_marginals_ks(source, via):
     n = 100_000
-    x = next(source.chunks(n, chunk_size=n, seed=11)) if via == "chunks" else source.sample(n, rng=11)
+    x = next(source.chunks(n, chunk_size=n, rng=11)) if via == "chunks" else source.sample(n, rng=11)
     assert x.shape == (n, source.dim)
     for k in range(source.dim):
         data = x[:, k] if not isinstance(source, GaussMarkovSource) else x[::10, k]  # thin: rho^10 ~ 1e-3
@@ -57,14 +57,14 @@ def test_marginals_ks(source, via):
 
 def test_full_covariance_and_gauss_markov_correlation():
     cov = np.array([[1.0, 0.8], [0.8, 2.0]])
-    x = next(GaussianSource(cov=cov).chunks(200_000, seed=5))
+    x = next(GaussianSource(cov=cov).chunks(200_000, rng=5))
     n = len(x)
     c = np.cov(x.T)
     # SE of a sample covariance entry: sqrt((s_ii s_jj + s_ij^2)/n)
     se = np.sqrt((np.outer(np.diag(cov), np.diag(cov)) + cov ** 2) / n)
     assert (np.abs(c - cov) < 5 * se).all()
     rho = 0.9
-    y = np.concatenate(list(GaussMarkovSource(rho).chunks(200_000, chunk_size=30_000, seed=2)))[:, 0]
+    y = np.concatenate(list(GaussMarkovSource(rho).chunks(200_000, chunk_size=30_000, rng=2)))[:, 0]
     r1 = np.corrcoef(y[:-1], y[1:])[0, 1]
     # large-sample SE of the lag-1 autocorrelation of an AR(1): sqrt((1 - rho^2)/n)
     assert abs(r1 - rho) < 5 * np.sqrt((1 - rho ** 2) / len(y))
@@ -74,7 +74,7 @@ def test_gauss_markov_twin():
     src = GaussMarkovSource(0.7, dim=1, variance=2.0)
     k0, k1 = stream_key(9)
     e = naive.stream_noise(0, k0, k1, 0, 1000)
-    x = np.concatenate(list(src.chunks(1000, chunk_size=300, seed=9)))[:, 0]
+    x = np.concatenate(list(src.chunks(1000, chunk_size=300, rng=9)))[:, 0]
     np.testing.assert_allclose(x, naive.ar1(e, 0.7, 2.0), rtol=1e-12, atol=1e-12)
 
 
@@ -124,12 +124,12 @@ def test_source_bad_parameters():
         UniformSource(1, 0)
     with pytest.raises(ValueError, match="n must be >= 0"):
         GaussianSource().sample(-1)
-    with pytest.raises(TypeError, match="seed"):
-        next(GaussianSource().chunks(10, seed=1.5))
+    with pytest.raises(TypeError, match="rng"):
+        next(GaussianSource().chunks(10, rng=1.5))
 
 
 def test_singular_covariance_is_accepted():
-    x = next(GaussianSource(cov=[[1.0, 1.0], [1.0, 1.0]]).chunks(1000, seed=0))
+    x = next(GaussianSource(cov=[[1.0, 1.0], [1.0, 1.0]]).chunks(1000, rng=0))
     np.testing.assert_allclose(x[:, 0], x[:, 1], atol=1e-12)
 
 

@@ -21,8 +21,8 @@ N = 50_000
                                     GaussianSource(cov=np.eye(4) + 0.5)])
 def test_stream_stats_matches_twin(fsq, source):
     scale = np.array([0.8, 1.0, 1.3, 0.6])
-    st = stream_stats(fsq, source, N, seed=4, scale=scale, reconstruction="points", chunk_size=10_000)
-    x = np.concatenate(list(source.chunks(N, seed=4)))
+    st = stream_stats(fsq, source, N, rng=4, scale=scale, decoder="grid", chunk_size=10_000)
+    x = np.concatenate(list(source.chunks(N, rng=4)))
     z = x * scale
     cells = fsq.level_indices(z)
     codes = fsq.quantize(z)
@@ -54,8 +54,8 @@ def test_stream_stats_matches_twin(fsq, source):
 def test_synthetic_kernel_equals_array_path():
     fsq = FSQ([8, 5, 5, 5])
     src = GaussianSource([1.0, 2.0, 0.5, 3.0])
-    a = stream_stats(fsq, src, N, seed=1)
-    x = np.concatenate(list(src.chunks(N, seed=1)))
+    a = stream_stats(fsq, src, N, rng=1)
+    x = np.concatenate(list(src.chunks(N, rng=1)))
     b = stream_stats(fsq, x, N)
     np.testing.assert_equal(a.summary(), b.summary())
     np.testing.assert_array_equal(a.counts, b.counts)
@@ -64,7 +64,7 @@ def test_synthetic_kernel_equals_array_path():
 @pytest.mark.parametrize("source", [GaussianSource(dim=4), GaussMarkovSource(0.8, dim=4)])
 def test_chunk_size_does_not_change_results(source):
     fsq = FSQ([8, 5, 5, 5])
-    runs = [stream_stats(fsq, source, 30_001, seed=2, chunk_size=c, reconstruction="centroid")
+    runs = [stream_stats(fsq, source, 30_001, rng=2, chunk_size=c, decoder="centroid")
             for c in (4096, 10_000, 1 << 20)]
     for r in runs[1:]:
         np.testing.assert_equal(r.summary(), runs[0].summary())  # exact, floats included
@@ -76,8 +76,8 @@ import json, numpy as np
 from fsq_theory import FSQ
 from fsq_theory.sources import GaussianSource
 from fsq_theory.stats import stream_stats
-s = stream_stats(FSQ([8, 5, 5, 5]), GaussianSource([1, 2, 3, 4]), 100_003, seed=5,
-                 reconstruction="points", chunk_size=20_000)
+s = stream_stats(FSQ([8, 5, 5, 5]), GaussianSource([1, 2, 3, 4]), 100_003, rng=5,
+                 decoder="grid", chunk_size=20_000)
 d = s.summary()
 print(json.dumps({k: (float(v).hex() if isinstance(v, float) else v) for k, v in d.items()}
                  | {"counts": s.counts.tolist()}))
@@ -100,8 +100,8 @@ def test_histogram_and_distortion_match_exact_gaussian_values():
     var = np.array([1.0, 2.0])
     n = 400_000
     src = GaussianSource(var)
-    st = stream_stats(fsq, src, n, seed=8, reconstruction="centroid")
-    x = next(src.chunks(n, chunk_size=n, seed=8))  # the same rows, to estimate the standard error
+    st = stream_stats(fsq, src, n, rng=8, decoder="centroid")
+    x = next(src.chunks(n, chunk_size=n, rng=8))  # the same rows, to estimate the standard error
     for k, sq in enumerate(fsq.scalar_quantizers()):
         dist = stats.norm(0, np.sqrt(var[k]))
         p = cell_probabilities(sq, dist)
@@ -115,10 +115,10 @@ def test_histogram_and_distortion_match_exact_gaussian_values():
 
 def test_scalar_quantizer_and_joint_limit():
     sq = ScalarQuantizer.uniform(6, 0.6)
-    st = stream_stats(sq, GaussianSource(dim=3), 20_000, seed=0, reconstruction="points")
+    st = stream_stats(sq, GaussianSource(dim=3), 20_000, rng=0, decoder="grid")
     assert st.levels == (6, 6, 6) and st.counts.shape == (216,)
     assert st.mse_code == pytest.approx(st.mse_source, rel=1e-12)  # code domain = source domain
-    big = stream_stats(FSQ([5] * 8), GaussianSource(dim=8), 10_000, seed=0, joint_limit=1000)
+    big = stream_stats(FSQ([5] * 8), GaussianSource(dim=8), 10_000, rng=0, joint_limit=1000)
     assert big.counts is None and np.isnan(big.entropy_bits) and np.isnan(big.usage)
     assert big.marginal_entropy_bits.shape == (8,)
 
@@ -129,8 +129,8 @@ def test_bad_input():
         stream_stats(fsq, GaussianSource(dim=4), 0)
     with pytest.raises(ValueError, match="dim 4 but the source has dim 3"):
         stream_stats(fsq, GaussianSource(dim=3), 10)
-    with pytest.raises(ValueError, match="reconstruction must"):
-        stream_stats(fsq, GaussianSource(dim=4), 10, reconstruction="nearest")
+    with pytest.raises(ValueError, match="decoder must"):
+        stream_stats(fsq, GaussianSource(dim=4), 10, decoder="nearest")
     with pytest.raises(TypeError, match="quantizer must be"):
         stream_stats("fsq", GaussianSource(dim=4), 10)
     with pytest.raises(ValueError, match="exceeds"):

@@ -137,16 +137,16 @@ def test_descent_dithers_with_time_average_at_target():
 def test_toy_autoencoder_deterministic_and_learns():
     fsq = FSQ([5, 5])
     var = [4.0, 2.0, 1.0, 0.5]
-    a = ste.train_toy_autoencoder(fsq, var, n_samples=500, n_steps=150, seed=7)
-    b = ste.train_toy_autoencoder(fsq, var, n_samples=500, n_steps=150, seed=7)
+    a = ste.train_toy_autoencoder(fsq, var, n_samples=500, n_steps=150, rng=7)
+    b = ste.train_toy_autoencoder(fsq, var, n_samples=500, n_steps=150, rng=7)
     np.testing.assert_array_equal(a.loss, b.loss)
     np.testing.assert_array_equal(a.encoder, b.encoder)
-    c = ste.train_toy_autoencoder(fsq, var, n_samples=500, n_steps=150, seed=8)
+    c = ste.train_toy_autoencoder(fsq, var, n_samples=500, n_steps=150, rng=8)
     assert not np.array_equal(a.loss, c.loss)
     ref = ste.axis_aligned_reference_loss(fsq, var)
     assert 1.5 < ref < 2.5  # between PCA (1.5) and keeping nothing of 2 dims
     assert a.loss[-1] < 1.15 * ref and a.loss[-1] < a.loss[0] / 3
-    frozen = ste.train_toy_autoencoder(fsq, var, n_samples=500, n_steps=150, seed=7,
+    frozen = ste.train_toy_autoencoder(fsq, var, n_samples=500, n_steps=150, rng=7,
                                        jacobian="true")
     assert frozen.loss[-1] > 1.5 * ref and (frozen.active_fraction == 0).all()
     assert len(a.to_frame()) == 151

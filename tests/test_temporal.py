@@ -166,11 +166,11 @@ def test_causal_prediction_orderings():
 def test_monte_carlo_persistence(rho):
     sq = fsq5()
     mc = simulate_token_persistence(sq, GaussMarkovSource(rho, dim=4, variance=1.0), 100_000,
-                                    seed=11, chunk_size=30_000)
+                                    rng=11, chunk_size=30_000)
     exact = token_persistence(sq, rho)
     assert abs(mc.persistence - exact) < 4 * mc.stderr
     assert mc.pair_counts.sum() == 4 * (100_000 - 1)
-    again = simulate_token_persistence(sq, GaussMarkovSource(rho, dim=4), 100_000, seed=11,
+    again = simulate_token_persistence(sq, GaussMarkovSource(rho, dim=4), 100_000, rng=11,
                                        chunk_size=7_001)
     assert again.persistence == mc.persistence  # seed only, not chunking
     np.testing.assert_array_equal(again.pair_counts, mc.pair_counts)
@@ -213,7 +213,7 @@ def test_vector_persistence_product_and_monte_carlo():
     # Monte Carlo: all coordinates unchanged, batch-means SE over 40 contiguous blocks
     n = 80_000
     x = np.vstack(list(GaussMarkovSource(rho, dim=2, variance=var).chunks(n, chunk_size=20_000,
-                                                                         seed=4)))
+                                                                         rng=4)))
     z = np.stack([sqs[i].encode(x[:, i]) for i in range(2)], axis=1)
     same = (z[1:] == z[:-1]).all(axis=1)
     blocks = same[: (n - 1) // 40 * 40].reshape(40, -1).mean(axis=1)

@@ -109,7 +109,7 @@ def test_w2_squared_equals_mse_for_monotone_quantizers():
         assert W.w2_quantization(sq, n01, squared=True) == pytest.approx(m.mse(sq.points),
                                                                          rel=1e-10)
         cen = sq.with_points(m.centroids)
-        assert W.w2_quantization(sq, n01, reconstruction="centroid", squared=True) == \
+        assert W.w2_quantization(sq, n01, decoder="centroid", squared=True) == \
             pytest.approx(m.mse(cen.points), rel=1e-10)
 
 
@@ -133,11 +133,11 @@ def test_empirical_correlated_source_equals_exact_lp():
     rng = np.random.default_rng(3)
     x = rng.multivariate_normal([0.2, -0.1], [[1.0, 0.8], [0.8, 1.0]], size=400)
     f = FSQ([5, 4])
-    for rec in ("points", "centroid"):
-        _, q = W._quantized_samples(f, x, scale=0.9, reconstruction=rec, domain="source")
+    for rec in ("grid", "centroid"):
+        _, q = W._quantized_samples(f, x, scale=0.9, decoder=rec, domain="source")
         w = np.full(400, 1 / 400)
         lp = ot.emd2(w, w, ot.dist(x, q), numItermax=10**7)
-        got = W.w2_quantization(f, x, scale=0.9, reconstruction=rec, squared=True)
+        got = W.w2_quantization(f, x, scale=0.9, decoder=rec, squared=True)
         assert got == pytest.approx(lp, rel=1e-9)
     # a non-monotone product map breaks optimality: the LP finds a strictly cheaper coupling
     q_bad = q.copy()
@@ -149,12 +149,12 @@ def test_multivariate_sources_use_marginals_and_agree_with_samples():
     f = FSQ([5, 8])
     cov = [[1.0, 0.6], [0.6, 2.0]]
     mvn = stats.multivariate_normal([0.1, 0.0], cov)
-    exact = W.w2_quantization(f, mvn, scale=0.7, reconstruction="centroid", squared=True)
+    exact = W.w2_quantization(f, mvn, scale=0.7, decoder="centroid", squared=True)
     marg = [stats.norm(0.1, 1.0), stats.norm(0.0, math.sqrt(2.0))]
     assert exact == pytest.approx(W.w2_quantization(f, marg, scale=0.7,
-                                                    reconstruction="centroid", squared=True))
+                                                    decoder="centroid", squared=True))
     x = mvn.rvs(size=200_000, random_state=np.random.default_rng(5))
-    _, q = W._quantized_samples(f, x, scale=0.7, reconstruction="points", domain="source")
+    _, q = W._quantized_samples(f, x, scale=0.7, decoder="grid", domain="source")
     per = np.sum((x - q) ** 2, axis=1)
     exact_p = W.w2_quantization(f, mvn, scale=0.7, squared=True)
     assert abs(per.mean() - exact_p) < 4 * per.std() / math.sqrt(per.size)
@@ -164,7 +164,7 @@ def test_bounded_domain_matches_samples():
     f = FSQ([5, 6])
     exact = W.w2_quantization(f, stats.norm(), domain="bounded", squared=True)
     x = np.random.default_rng(2).normal(size=(200_000, 2))
-    b, q = W._quantized_samples(f, x, scale=1.0, reconstruction="points", domain="bounded")
+    b, q = W._quantized_samples(f, x, scale=1.0, decoder="grid", domain="bounded")
     per = np.sum((b - q) ** 2, axis=1)
     assert abs(per.mean() - exact) < 4 * per.std() / math.sqrt(per.size)
     # in code units the bounded latent is rounded to the nearest code: error <= half a step
@@ -177,10 +177,10 @@ def test_pot_estimates():
     rng = np.random.default_rng(4)
     x = rng.normal(size=(3000, 2))
     f = FSQ([5, 5])
-    est = W.w2_quantization_pot(f, x, method="emd", n_sub=300, repeats=6, seed=1)
+    est = W.w2_quantization_pot(f, x, method="emd", n_sub=300, repeats=6, rng=1)
     exact = W.w2_quantization(f, x, squared=True)
     assert abs(est.w2_squared - exact) < 5 * est.stderr_squared
-    sl = W.w2_quantization_pot(f, x, method="sliced", n_sub=300, repeats=6, seed=1)
+    sl = W.w2_quantization_pot(f, x, method="sliced", n_sub=300, repeats=6, rng=1)
     assert sl.w2_squared <= exact / 2 * 1.05 + 3 * sl.stderr_squared  # SW2^2 <= W2^2 / d
     assert len(est.to_frame()) == 6
 
@@ -188,7 +188,7 @@ def test_pot_estimates():
 def test_symmetric_fsq_points_are_infinite():
     f = FSQ([4], symmetric=True)
     assert W.w2_quantization(f, stats.norm()) == math.inf
-    assert math.isfinite(W.w2_quantization(f, stats.norm(), reconstruction="centroid"))
+    assert math.isfinite(W.w2_quantization(f, stats.norm(), decoder="centroid"))
 
 
 @pytest.mark.parametrize("kw, err, msg", [
@@ -248,9 +248,9 @@ def test_package_sources_are_accepted():
 
     src = GaussianSource(cov=[[1.0, 0.6], [0.6, 2.0]])
     f = FSQ([5, 8])
-    got = W.w2_quantization(f, src, reconstruction="centroid", squared=True)
+    got = W.w2_quantization(f, src, decoder="centroid", squared=True)
     marg = [stats.norm(0, 1.0), stats.norm(0, math.sqrt(2.0))]
-    assert got == pytest.approx(W.w2_quantization(f, marg, reconstruction="centroid",
+    assert got == pytest.approx(W.w2_quantization(f, marg, decoder="centroid",
                                                   squared=True), rel=1e-12)
 
 

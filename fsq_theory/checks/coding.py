@@ -120,7 +120,7 @@ def random_code_bound() -> Outcome:
     worst = -math.inf
     parts = []
     for n in (10, 20, 30, 40):
-        r = simulate_random_codes(bsc(0.1), n, 0.2, trials=4000, seed=0)
+        r = simulate_random_codes(bsc(0.1), n, 0.2, trials=4000, rng=0)
         # log ratio of the lower confidence limit to the bound: <= 0 when the bound holds
         ratio = math.log2(max(r.ci_low, 1e-300) / r.gallager_bound)
         worst = max(worst, ratio)
@@ -142,7 +142,7 @@ def generalization_bound() -> Outcome:
     from ..coding import generalization_experiment
 
     r = generalization_experiment([(3, 3), (8, 8), (16, 16)], [25, 100, 400], repetitions=300,
-                                  delta=0.05, noise=0.1, seed=0)
+                                  delta=0.05, noise=0.1, rng=0)
     df = r.to_frame()
     worst_low = float(df.violation_ci_low.max())
     ratio = float((df.quantile_excess / df.bound).max())

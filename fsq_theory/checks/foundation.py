@@ -25,7 +25,7 @@ def stream_stats_chi2() -> Outcome:
 
     fsq = FSQ([8, 5, 5, 5])
     n = 2_000_000
-    st = stream_stats(fsq, GaussianSource(dim=4), n, seed=0)
+    st = stream_stats(fsq, GaussianSource(dim=4), n, rng=0)
     marg = [cell_probabilities(sq) for sq in fsq.scalar_quantizers()]
     cells = fsq.indices_to_level_indices(np.arange(fsq.codebook_size))
     p = np.prod([marg[k][cells[:, k]] for k in range(fsq.dim)], axis=0)

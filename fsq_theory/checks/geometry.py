@@ -101,7 +101,7 @@ def w2_squared_equals_mse_monotone() -> Outcome:
                 rel = max(rel, abs(w2sq - mse) / mse)
     rng = np.random.default_rng(0)
     x = rng.multivariate_normal([0.1, -0.2], [[1.0, 0.7], [0.7, 1.5]], size=500)
-    _, q = _quantized_samples(_fsq([5, 6]), x, scale=0.8, reconstruction="points",
+    _, q = _quantized_samples(_fsq([5, 6]), x, scale=0.8, decoder="grid",
                               domain="source")
     w = np.full(len(x), 1 / len(x))
     lp = float(ot.emd2(w, w, ot.dist(x, q), numItermax=10**7))

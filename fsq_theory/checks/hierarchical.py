@@ -24,7 +24,7 @@ def hier_exact_vs_monte_carlo() -> Outcome:
     worst, unmatched = 0.0, 0
     for rq, g in ((ResidualFSQ([5], 3), 0.6), (ResidualFSQ([3], 4, bound_hard_clamp=False), 0.5)):
         ex = hierarchy_rate_distortion(rq, gain=g)
-        mc = simulate_hierarchy(rq, 200_000, gain=g, seed=0)
+        mc = simulate_hierarchy(rq, 200_000, gain=g, rng=0)
         z = np.concatenate([(mc.mse_reference - ex.mse_reference) / mc.mse_reference_se,
                             (mc.mse_centroid - ex.mse_centroid) / mc.mse_centroid_se])
         worst = max(worst, float(np.abs(z).max()))
@@ -99,7 +99,7 @@ def hier_above_gaussian_rd() -> Outcome:
     for hard in (True, False):
         for L, smax in ((3, 6), (5, 4), (8, 3)):
             rq = ResidualFSQ([L], smax, bound_hard_clamp=hard)
-            r = hierarchy_rate_distortion(rq, gain=best_gain(rq))
+            r = hierarchy_rate_distortion(rq, gain=best_gain(rq, decoder="centroid"))
             ratio = r.mse_centroid / 2.0 ** (-2 * r.entropy)
             worst = min(worst, float(ratio.min()))
             over += int((r.entropy > r.fixed_rate + 1e-12).sum())  # H <= log2 |codebook|

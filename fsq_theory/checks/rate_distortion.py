@@ -23,10 +23,10 @@ def no_point_below_rd() -> Outcome:
 
     Ls = [3, 4, 5, 7, 8, 12, 16, 24, 32, 64]
     gaps = []
-    for rec in ("points", "centroid"):
-        df = fsq_operational_rd(Ls, reconstruction=rec, compare=(rec == "points"))
+    for rec in ("grid", "centroid"):
+        df = fsq_operational_rd(Ls, decoder=rec, compare=(rec == "grid"))
         gaps += list(df["gap_fixed_bits"]) + list(df["gap_entropy_bits"])
-        if rec == "points":
+        if rec == "grid":
             for col, hcol in (("uniform_mse", "uniform_entropy_rate"),
                               ("lloyd_max_mse", "lloyd_max_entropy_rate")):
                 rd = gaussian_rd(df[col].to_numpy())

@@ -30,7 +30,7 @@ def persistence_mc() -> Outcome:
 
     worst, lhs, rhs = -math.inf, 0.0, 0.0
     for i, rho in enumerate(_RHOS):
-        mc = simulate_token_persistence(_sq(), GaussMarkovSource(rho, dim=4), 60_000, seed=20 + i,
+        mc = simulate_token_persistence(_sq(), GaussMarkovSource(rho, dim=4), 60_000, rng=20 + i,
                                         chunk_size=20_000)
         ex = token_persistence(_sq(), rho)
         z = abs(mc.persistence - ex) / mc.stderr
@@ -174,7 +174,7 @@ def diffusion_chain_mc() -> Outcome:
     worst = 0.0
     for kind, seed in (("linear", 1), ("cosine", 2)):
         b = beta_schedule(kind)
-        mc = simulate_forward(FSQ([8, 5]), b, 10_000, times=ts, seed=seed)
+        mc = simulate_forward(FSQ([8, 5]), b, 10_000, times=ts, rng=seed)
         ex = token_diffusion(FSQ([8, 5]), b, times=ts, latent_mi=False)
         z_surv = np.abs(mc.survival - ex.survival) / np.maximum(mc.survival_stderr, 1e-300)
         z_var = np.abs(mc.residual_var - 1) / mc.residual_var_stderr

@@ -131,7 +131,7 @@ class GeneralizationResult:
 def generalization_experiment(levels_list=((3, 3), (5, 5), (8, 8), (16, 16), (32, 32)),
                               n_values=(25, 50, 100, 200, 400, 800, 1600), *,
                               repetitions: int = 200, delta: float = 0.05, noise: float = 0.1,
-                              angle: float = 0.3, seed=None) -> GeneralizationResult:
+                              angle: float = 0.3, rng=None, seed=v._UNSET) -> GeneralizationResult:
     r"""ERM over FSQ-codebook-indexed linear classifiers: exact excess risk vs the bound.
 
     For every codebook (FSQ ``levels``, all of the same dimension :math:`d`) and every repetition,
@@ -154,14 +154,15 @@ def generalization_experiment(levels_list=((3, 3), (5, 5), (8, 8), (16, 16), (32
         Label-flip probability :math:`\eta \in [0, 1/2)`.
     angle : float, keyword-only
         Direction :math:`\theta` (radians) of the target :math:`w` in the first two coordinates.
-    seed : keyword-only
-        For ``numpy.random.default_rng``; repetition ``r`` uses ``SeedSequence(seed).spawn``'s
+    rng : None, int, SeedSequence or Generator, keyword-only
+        SPEC 7 randomness (``seed``: deprecated name); repetition ``r`` uses ``SeedSequence(rng).spawn``'s
         ``r``-th child, shared by all codebooks (common random numbers).
 
     Returns
     -------
     GeneralizationResult
     """
+    rng = v.resolve_rng(rng, seed, owner="generalization_experiment")
     fsqs = []
     for i, lv in enumerate(levels_list):
         fsqs.append(FSQ(lv))
@@ -194,8 +195,7 @@ def generalization_experiment(levels_list=((3, 3), (5, 5), (8, 8), (16, 16), (32
         books.append(C)
         risks.append(risk)
 
-    ss = np.random.SeedSequence(seed if not isinstance(seed, np.random.Generator)
-                                else int(seed.integers(0, 2**63)))
+    ss = v.as_seed_sequence(rng)
     excess = np.empty((len(fsqs), ns.size, reps))
     for r, child in enumerate(ss.spawn(reps)):
         rng = np.random.default_rng(child)

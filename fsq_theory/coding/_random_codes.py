@@ -20,19 +20,6 @@ __all__ = ['RandomCodeSimulation', 'simulate_random_codes']
 _SIM_WORK_MAX = 2e10  # trials * M * n symbol look-ups (ML decoding), a few tens of seconds
 
 
-def _seed_sequence(seed) -> np.random.SeedSequence:
-    """``SeedSequence`` from an int, a sequence of ints, a SeedSequence, a Generator or None."""
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if isinstance(seed, np.random.Generator):
-        return np.random.SeedSequence(int(seed.integers(0, 2**63)))
-    try:
-        return np.random.SeedSequence(seed)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"seed must be a non-negative int (or sequence of them), a SeedSequence, "
-                        f"a Generator or None, got {seed!r}") from exc
-
-
 @dataclass(frozen=True)
 class RandomCodeSimulation:
     r"""Ensemble-average ML block error probability of random codes, with bounds.
@@ -109,8 +96,8 @@ def _gallager_finite_n_bound(W: np.ndarray, q: np.ndarray, n: int, M: int) -> fl
     return float(min(2.0 ** best, 1.0))
 
 
-def simulate_random_codes(W, n, R, *, trials: int = 10_000, seed=None,
-                          confidence: float = 0.999) -> RandomCodeSimulation:
+def simulate_random_codes(W, n, R, *, trials: int = 10_000, rng=None,
+                          confidence: float = 0.999, seed=v._UNSET) -> RandomCodeSimulation:
     r"""Monte Carlo of the ensemble-average ML error probability of random block codes.
 
     Each trial draws a codebook of :math:`M = \lceil 2^{nR}\rceil` codewords of length ``n``
@@ -136,10 +123,10 @@ def simulate_random_codes(W, n, R, *, trials: int = 10_000, seed=None,
         Rate in bits per channel use, in ``[0, log2 n_inputs]``.
     trials : int, keyword-only
         Number of independent (codebook, noise) draws, >= 1.
-    seed : keyword-only
+    rng : None, int, SeedSequence or Generator, keyword-only (``seed``: deprecated name)
         An int, a ``SeedSequence``, a ``Generator`` or None. Codeword symbols and noise come
-        from counter-based streams keyed by ``SeedSequence(seed)``: trial ``t`` depends on the
-        seed and ``t`` only.
+        from counter-based streams keyed by ``SeedSequence(rng)``: trial ``t`` depends on
+        ``rng`` and ``t`` only.
     confidence : float, keyword-only
         Level of the Clopper–Pearson interval, in (0, 1).
 
@@ -152,6 +139,7 @@ def simulate_random_codes(W, n, R, *, trials: int = 10_000, seed=None,
     ValueError
         If ``trials * M * n`` exceeds 2e10 symbol comparisons (ML decoding would take minutes).
     """
+    rng = v.resolve_rng(rng, seed, owner="simulate_random_codes")
     from scipy import stats
 
     from .._kernels.random_codes import ERROR, TIE, random_code_outcomes
@@ -174,10 +162,10 @@ def simulate_random_codes(W, n, R, *, trials: int = 10_000, seed=None,
     cum_w = np.cumsum(ch.W, axis=1)
     with np.errstate(divide="ignore"):
         log_w = np.log(ch.W)
-    keys = _seed_sequence(seed).generate_state(4, dtype=np.uint64)
+    keys = v.as_seed_sequence(rng).generate_state(4, dtype=np.uint64)
     out = np.empty(trials, dtype=np.int8)
     # codewords are generated inside the kernel from counter-based streams: the outcome of trial
-    # t depends on (seed, t) only
+    # t depends on (rng, t) only
     random_code_outcomes(keys[0], keys[1], keys[2], keys[3], 0, M, n, cum_q, cum_w, log_w,
                          1e-9 * (1.0 + n), out)
     errors = int(np.sum(out >= TIE))

@@ -319,7 +319,7 @@ class ToyTraining:
 
 def train_toy_autoencoder(fsq: FSQ, variances, *, n_samples: int = 2000, step: float = 0.05,
                           n_steps: int = 500, jacobian: str = "tanh", init_scale: float = 1.0,
-                          seed=0) -> ToyTraining:
+                          rng=None, seed=v._UNSET) -> ToyTraining:
     r"""Full-batch STE gradient descent on a linear autoencoder with an FSQ bottleneck.
 
     Data :math:`x \sim \mathcal N(0, \operatorname{diag}(\sigma^2))` (``n_samples`` draws,
@@ -341,13 +341,14 @@ def train_toy_autoencoder(fsq: FSQ, variances, *, n_samples: int = 2000, step: f
     init_scale : float, keyword-only
         :math:`A_0, B_0` have i.i.d. :math:`\mathcal N(0, \text{init\_scale}^2/n)` and
         :math:`\mathcal N(0, 1/d)` entries.
-    seed : keyword-only
-        Anything ``np.random.default_rng`` takes; the data and the initialisation depend on it only.
+    rng : None, int, SeedSequence or Generator, keyword-only
+        SPEC 7 randomness (``seed``: deprecated name); the data and the initialisation depend on it only.
 
     Returns
     -------
     ToyTraining
     """
+    rng = v.resolve_rng(rng, seed, owner="train_toy_autoencoder")
     var = v.as_real_array("variances", variances).astype(np.float64)
     if var.ndim != 1 or var.size < 1 or (var <= 0).any():
         raise ValueError(f"variances must be a non-empty 1-D array of positive values, got {var!r}")
@@ -355,7 +356,7 @@ def train_toy_autoencoder(fsq: FSQ, variances, *, n_samples: int = 2000, step: f
     step, n_steps = _descent_args(step, n_steps)
     init_scale = v.check_real("init_scale", init_scale, minimum=0.0, strict_minimum=True)
     jac = _jacobian_fn(fsq, jacobian)
-    rng = np.random.default_rng(seed)
+    rng = v.as_generator(rng)
     n, d = var.size, fsq.dim
     x = rng.standard_normal((n_samples, n)) * np.sqrt(var)
     A = rng.standard_normal((d, n)) * init_scale / np.sqrt(n)

@@ -45,7 +45,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
                 for t, mil in zip(r.times, r.mi_latent):
                     add("b", t, f"I(K0;Zt) L=16 {kind}", mil)
             mc = simulate_forward(FSQ([L]), b, n_mc, times=mc_times,
-                                  seed=seed * 100 + 10 * L + (kind == "cosine"))
+                                  rng=seed * 100 + 10 * L + (kind == "cosine"))
             for t, s, se in zip(mc.times, mc.survival, mc.survival_stderr):
                 add("a", t, f"L={L} {kind} MC", s, se)
         ab_snr = snr(b)[times - 1]

@@ -44,7 +44,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
                 "mse_centroid": m.mse(m.centroids),
                 "mse_code": _code_mse_exact(fsq),
             }
-            st = stream_stats(fsq, GaussianSource(dim=1), n_mc, seed=seed, reconstruction="centroid")
+            st = stream_stats(fsq, GaussianSource(dim=1), n_mc, rng=seed, decoder="centroid")
             mc = {"entropy_bits": st.entropy_bits, "mse_centroid": st.mse_source, "mse_code": st.mse_code}
             for q in exact:
                 rows.append(dict(mode=mode, levels=L, quantity=q, method="exact", value=exact[q], n=np.nan))

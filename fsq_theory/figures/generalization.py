@@ -18,7 +18,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
     ns = (25, 100, 400, 1600) if quick else (25, 50, 100, 200, 400, 800, 1600)
     reps = 40 if quick else 200
     frames = [generalization_experiment(levels, ns, repetitions=reps, delta=DELTA, noise=eta,
-                                        seed=[seed, k]).to_frame()
+                                        rng=np.random.SeedSequence([seed, k])).to_frame()
               for k, eta in enumerate(NOISES)]
     return pd.concat(frames, ignore_index=True)
 

@@ -27,7 +27,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
     for k, (label, spec, R, ns) in enumerate(CASES):
         ch = _channel(spec)
         for n in ns[::2] if quick else ns:
-            r = simulate_random_codes(ch, n, R, trials=trials, seed=[seed, k, n])
+            r = simulate_random_codes(ch, n, R, trials=trials, rng=np.random.SeedSequence([seed, k, n]))
             df = r.to_frame()
             df.insert(0, "case", label)
             frames.append(df)

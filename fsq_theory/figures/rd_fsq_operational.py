@@ -39,8 +39,8 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
                          kind=kind, gap_bits=rate - gaussian_rd(D), mse_stderr=stderr,
                          rate_stderr=rate_stderr))
 
-    pts = fsq_operational_rd(Ls, reconstruction="points")
-    cen = fsq_operational_rd(Ls, reconstruction="centroid", compare=False)
+    pts = fsq_operational_rd(Ls, decoder="grid")
+    cen = fsq_operational_rd(Ls, decoder="centroid", compare=False)
     for _, r in pts.iterrows():
         add("FSQ points", r.L, r.mse, r.fixed_rate, "fixed")
         add("FSQ points", r.L, r.mse, r.entropy_rate, "entropy")
@@ -75,8 +75,8 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
         g = float(pts.loc[pts.L == L, "scale"].iloc[0]) if L in Ls else None
         if g is None:
             continue
-        st = stream_stats(FSQ([L]), GaussianSource(1.0), n, seed=seed, scale=g,
-                          reconstruction="points")
+        st = stream_stats(FSQ([L]), GaussianSource(1.0), n, rng=seed, scale=g,
+                          decoder="grid")
         sq = FSQ([L]).scalar_quantizers(g)[0]
         perf = quantizer_performance(sq)
         se_d = np.sqrt((_error_fourth_moment(sq) - perf.mse ** 2) / n)

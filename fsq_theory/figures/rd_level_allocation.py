@@ -19,19 +19,19 @@ from ..rate_distortion import reverse_water_filling
 
 def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
     rows = []
-    for rec in ("centroid",) if quick else ("centroid", "points"):
-        for _, r in paper_levels_comparison(reconstruction=rec).iterrows():
+    for rec in ("centroid",) if quick else ("centroid", "grid"):
+        for _, r in paper_levels_comparison(decoder=rec).iterrows():
             rows.append(dict(panel="paper", reconstruction=rec, budget=r.codebook_budget,
                              choice=r.choice, levels=str(tuple(r.levels)), mse=r.mse,
                              fixed_rate=r.fixed_rate, entropy_rate=r.entropy_rate))
     var = 1.0 / np.arange(1, 7) ** 2.0
-    best = optimal_levels(2 ** 12, var, top=1).iloc[0]
+    best = optimal_levels(2 ** 12, var, top=1, decoder="centroid").iloc[0]
     wf = reverse_water_filling(var, R=best.fixed_rate)
     for i, (L, s2, r) in enumerate(zip(best.levels, var, wf.rate)):
         rows.append(dict(panel="spectrum", reconstruction="centroid", budget=2 ** 12,
                          choice="optimal", component=i, variance=s2, levels=str(L),
                          log2_level=float(np.log2(L)), water_filling_rate=r))
-    tab = level_table(32 if quick else 64)
+    tab = level_table(32 if quick else 64, decoder="centroid")
     for _, r in tab.iterrows():
         rows.append(dict(panel="table", reconstruction="centroid", L=r.L, mse=r.mse,
                          entropy_rate=r.entropy_bits, gain=r.gain))

@@ -66,21 +66,21 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
             for hard, name in ((True, "residual FSQ (hard clamp, reference)"),
                                (False, "residual FSQ (tanh stages)")):
                 rq = ResidualFSQ([L], S, bound_hard_clamp=hard)
-                decoders = ("centroid", "reference") if hard else ("centroid",)
+                decoders = ("centroid", "grid") if hard else ("centroid",)
                 for dec in decoders:
                     g = best_gain(rq, decoder=dec)
                     r = hierarchy_rate_distortion(rq, gain=g)
                     d = r.mse_centroid[-1] if dec == "centroid" else r.mse_reference[-1]
                     rows.append(_row(scheme=name, decoder=dec, reachable=int(r.reachable[-1]),
                                      entropy=r.entropy[-1], mse=d, gain=g, **common))
-                    mc = simulate_hierarchy(rq, n_mc, gain=g, seed=seed + 1000 * L + S)
+                    mc = simulate_hierarchy(rq, n_mc, gain=g, rng=seed + 1000 * L + S)
                     col = "mse_centroid" if dec == "centroid" else "mse_reference"
                     rows.append(_row(scheme=name, decoder=dec, method="monte carlo",
                                      reachable=int(r.reachable[-1]),
                                      entropy=mc.entropy_plugin[-1], mse=getattr(mc, col)[-1],
                                      stderr=getattr(mc, col + "_se")[-1], gain=g, **common))
                 if hard and S > 1:
-                    fit = optimize_stage_scales(rq, maxiter=150 if quick else 400)
+                    fit = optimize_stage_scales(rq, decoder="centroid", maxiter=150 if quick else 400)
                     ra = hierarchy_rate_distortion(rq, gain=fit.gain, stage_scales=fit.stage_scales)
                     rows.append(_row(scheme="residual FSQ (hard clamp, adapted scales)",
                                      decoder="centroid", reachable=int(ra.reachable[-1]),
@@ -135,8 +135,8 @@ def plot(df: pd.DataFrame):
         for (scheme, dec, L), g in ex[ex.scheme.isin(list(_STYLE))].groupby(
                 ["scheme", "decoder", "L"], sort=False):
             st = dict(_STYLE[scheme])
-            label = f"{scheme}{', reference decoder' if dec == 'reference' else ''}"
-            if dec == "reference":
+            label = f"{scheme}{', grid decoder' if dec == 'grid' else ''}"
+            if dec == "grid":
                 st["color"] = "C9"
             ax.plot(g[xcol], y_of(g, panel), ls=ls[L], ms=3.5, lw=1.0, fillstyle="none",
                     label=label if L == 3 else None, **st)

@@ -59,7 +59,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
         for jac in JACOBIANS:
             tr = train_toy_autoencoder(FSQ([5, 5]), VARIANCES, n_samples=500 if quick else 2000,
                                        step=0.05,
-                                       n_steps=n_train, jacobian=jac, init_scale=init, seed=seed)
+                                       n_steps=n_train, jacobian=jac, init_scale=init, rng=seed)
             rows += [dict(panel="training", label=jac, init_scale=init, x=float(i), y=float(v),
                           active=float(a))
                      for i, (v, a) in enumerate(zip(tr.loss, tr.active_fraction))

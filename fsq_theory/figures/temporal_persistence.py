@@ -47,7 +47,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
             add("a", r, f"L={L}", token_persistence(sq, r))
         for j, r in enumerate(mc_rhos):
             mc = simulate_token_persistence(sq, GaussMarkovSource(r, dim=4), n_mc,
-                                            seed=seed * 1000 + 10 * L + j)
+                                            rng=seed * 1000 + 10 * L + j)
             add("a", r, f"L={L} MC", mc.persistence, mc.stderr)
     one_minus = np.geomspace(1e-5, 0.5, 15 if quick else 40)
     for L, s in ((5, 1.0), (5, 3.0), (16, 1.0), (16, 3.0)):
@@ -66,7 +66,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
         add("c", r, "H(Z_t | Z_t-1, X_t-2)  (lower)", b.lower[1])
     for j, r in enumerate(mc_rhos):
         mc = simulate_token_persistence(sq5, GaussMarkovSource(r, dim=4), n_mc,
-                                        seed=seed * 1000 + 500 + j)
+                                        rng=seed * 1000 + 500 + j)
         add("c", r, "H(Z_t | 1 past token) MC", mc.h_conditional)
     sq8 = _sq(8)
     for r in np.linspace(0.0, 0.995, 12 if quick else 40):

@@ -65,7 +65,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
         sq = f.scalar_quantizers(1.0)[0]
         add("source", L, "FSQ points (exact)", w2_quantization(sq, n01))
         add("source", L, "FSQ centroids (exact)", w2_quantization(sq, n01,
-                                                                  reconstruction="centroid"))
+                                                                  decoder="centroid"))
         lm = lloyd_max(L)
         add("source", L, "optimal L-atom measure (Lloyd-Max)", w2_quantization(lm, n01))
         add("source", L, "optimal uniform", w2_quantization(optimal_uniform(L),
@@ -82,10 +82,10 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
             for panel, q, x, dom in (("source", f, x1, "source"), ("bounded", f, x1, "bounded"),
                                      ("2d", f2, x2, "source")):
                 e = w2_quantization_pot(q, x, method="emd", n_sub=n_sub, repeats=repeats,
-                                        domain=dom, seed=rng)
+                                        domain=dom, rng=rng)
                 add(panel, L, "POT emd2 (subsamples)", e.w2, e.stderr)
             s = w2_quantization_pot(f2, x2, method="sliced", n_sub=n_sub, repeats=repeats,
-                                    n_projections=100, seed=rng)
+                                    n_projections=100, rng=rng)
             add("2d", L, "sqrt(d) x sliced W2 (POT)", math.sqrt(2) * s.w2, math.sqrt(2) * s.stderr)
     df = pd.DataFrame(rows)
     src = df[df.panel == "source"].pivot_table(index="levels", columns="method", values="value")

@@ -286,7 +286,7 @@ class FisherEstimate:
 
 
 def fisher_information_mc(quantizer, family, theta, *, n: int = 100_000, scale=1.0,
-                          seed=None) -> FisherEstimate:
+                          rng=None, seed=v._UNSET) -> FisherEstimate:
     r"""Monte-Carlo estimate of the token Fisher information from sampled tokens.
 
     Draws :math:`X_j \sim` ``family(loc, scale)`` per dimension, encodes them, and averages the
@@ -298,18 +298,21 @@ def fisher_information_mc(quantizer, family, theta, *, n: int = 100_000, scale=1
     quantizer, family, theta, scale : as in :func:`fisher_information`
     n : int, keyword-only
         Number of samples.
-    seed : keyword-only, anything ``np.random.default_rng`` accepts
+    rng : None, int, SeedSequence or Generator, keyword-only
+        Source of randomness (SPEC 7); the same int gives the same result. ``seed`` is its
+        deprecated name.
 
     Returns
     -------
     FisherEstimate
     """
+    rng = v.resolve_rng(rng, seed, owner="fisher_information_mc")
     family = _check_family(family)
     sqs = _scalar_quantizers(quantizer, scale)
     d = len(sqs)
     th = _check_theta(theta, d)
     n = v.check_int("n", n, minimum=2)
-    rng = np.random.default_rng(seed)
+    rng = v.as_generator(rng)
     S = np.empty((n, 2 * d))
     for i, sq in enumerate(sqs):
         x = family.rvs(loc=th[i, 0], scale=th[i, 1], size=n, random_state=rng)

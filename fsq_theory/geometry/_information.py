@@ -223,7 +223,7 @@ class EntropyEstimate:
 
 def entropy_estimate(counts, *, estimator: str = "plugin", base=2, confidence: float = 0.95,
                      method: str = "analytic", n_bootstrap: int = 2000,
-                     seed=None) -> EntropyEstimate:
+                     rng=None, seed=v._UNSET) -> EntropyEstimate:
     r"""Entropy estimate from counts with an analytic or bootstrap confidence interval.
 
     ``method="analytic"`` uses the asymptotic normality of every estimator listed in
@@ -241,12 +241,15 @@ def entropy_estimate(counts, *, estimator: str = "plugin", base=2, confidence: f
     confidence : float in (0, 1), keyword-only
     method : {"analytic", "bootstrap"}, keyword-only
     n_bootstrap : int, keyword-only
-    seed : keyword-only, anything ``np.random.default_rng`` accepts
+    rng : None, int, SeedSequence or Generator, keyword-only
+        Source of randomness (SPEC 7); the same int gives the same result. ``seed`` is its
+        deprecated name.
 
     Returns
     -------
     EntropyEstimate
     """
+    rng = v.resolve_rng(rng, seed, owner="entropy_estimate")
     lb = _log_base(base)
     estimator = _check_estimator(estimator)
     kind, c = _counts_or_pmf("counts", counts)
@@ -268,7 +271,7 @@ def entropy_estimate(counts, *, estimator: str = "plugin", base=2, confidence: f
         zq = stats.norm.isf((1 - conf) / 2)
         low, high = value - zq * se, value + zq * se
     else:
-        rng = np.random.default_rng(seed)
+        rng = v.as_generator(rng)
         draws = rng.multinomial(N, p, size=n_bootstrap)
         boots = np.array([_estimate_nats(d, estimator) for d in draws])
         se = float(boots.std(ddof=1))

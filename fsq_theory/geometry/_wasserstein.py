@@ -304,12 +304,6 @@ def _code_points(fsq: FSQ) -> tuple[np.ndarray, ...]:
     return fsq.code_values(np.float64)
 
 
-def _check_reconstruction(reconstruction) -> str:
-    if reconstruction not in ("points", "centroid"):
-        raise ValueError(f"reconstruction must be 'points' or 'centroid', got {reconstruction!r}")
-    return reconstruction
-
-
 def _check_domain(domain, quantizer) -> str:
     if domain not in ("source", "bounded"):
         raise ValueError(f"domain must be 'source' or 'bounded', got {domain!r}")
@@ -338,7 +332,7 @@ def _marginals(source, d: int):
             return [source.marginal(i) for i in range(d)]
         except NotImplementedError:
             raise TypeError(f"source {source!r} has no closed-form marginals; pass samples "
-                            "(e.g. source.sample(n, rng=seed)) instead") from None
+                            "(e.g. source.sample(n, rng=rng)) instead") from None
     if isinstance(source, (list, tuple)) and source and all(_is_frozen(s) for s in source):
         if len(source) != d:
             raise ValueError(f"source lists {len(source)} distributions, quantizer has {d} dims")
@@ -376,7 +370,7 @@ def _sample_centroids(sq: ScalarQuantizer, col: np.ndarray, k: np.ndarray) -> np
         return np.where(cnt > 0, s / np.maximum(cnt, 1), sq.points)
 
 
-def _quantized_samples(quantizer, x, *, scale, reconstruction, domain):
+def _quantized_samples(quantizer, x, *, scale, decoder, domain):
     """(original, quantized) arrays of shape (n, d) in the requested domain."""
     sqs = _scalar_quantizers(quantizer, scale)
     d = len(sqs)
@@ -392,7 +386,7 @@ def _quantized_samples(quantizer, x, *, scale, reconstruction, domain):
     q = np.empty_like(x)
     for i, sq in enumerate(sqs):
         k = sq.encode(x[:, i])
-        pts = sq.points if reconstruction == "points" else _sample_centroids(sq, x[:, i], k)
+        pts = sq.points if decoder == "grid" else _sample_centroids(sq, x[:, i], k)
         q[:, i] = pts[k]
     return x, q
 
@@ -435,8 +429,8 @@ def _bounded_w2sq_dist(quantizer: FSQ, i: int, sq: ScalarQuantizer, dist, scale_
     return total
 
 
-def w2_quantization(quantizer, source, *, domain: str = "source", reconstruction: str = "points",
-                    scale=1.0, squared: bool = False) -> float:
+def w2_quantization(quantizer, source, *, domain: str = "source", decoder: str = "grid",
+                    scale=1.0, squared: bool = False, reconstruction=v._UNSET) -> float:
     r"""Exact :math:`W_2(\mu, Q_\#\mu)` between a source and its quantized distribution.
 
     Because each coordinate of FSQ (and the reconstructions offered here) is non-decreasing in
@@ -466,9 +460,11 @@ def w2_quantization(quantizer, source, *, domain: str = "source", reconstruction
         ``"source"``: in the source's units, reconstruction points in source units.
         ``"bounded"`` (FSQ only): between the bounded latent :math:`g(s x)` and the codes, in code
         units (the geometry the decoder sees).
-    reconstruction : {"points", "centroid"}, keyword-only
-        ``"points"``: FSQ grid levels pulled back through the bound (symmetric FSQ's outer points
-        are infinite, giving ``inf``); ``"centroid"``: cell conditional means of the source.
+    decoder : {"grid", "centroid"}, keyword-only
+        Cell reconstruction (one rule for the package, see ``fsq_theory.quantizer``, "Decoders"):
+        ``"grid"`` (default) the quantizer's own points (FSQ's grid pulled back through the bound),
+        ``"centroid"`` the conditional mean of the source over the cell.
+        Symmetric FSQ's outer grid points are infinite, giving ``inf``.
     scale : float or array_like (d,), keyword-only
         Encoder gain, ``z = scale * x``.
     squared : bool, keyword-only
@@ -478,13 +474,13 @@ def w2_quantization(quantizer, source, *, domain: str = "source", reconstruction
     float
         :math:`W_2` per vector (sum over dimensions inside the square), or its square.
     """
-    _check_reconstruction(reconstruction)
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="w2_quantization")
     _check_domain(domain, quantizer)
     sqs = _scalar_quantizers(quantizer, scale)
     d = len(sqs)
     margs = _marginals(source, d)
     if margs is None:
-        if domain == "source" and reconstruction == "points":
+        if domain == "source" and decoder == "grid":
             # the fused kernel propagates NaN/inf into the sum, so finiteness is checked on the
             # result and the full scan (for the error message) runs only when it fails
             x = _as_samples(source, d, finite=False)
@@ -493,7 +489,7 @@ def w2_quantization(quantizer, source, *, domain: str = "source", reconstruction
                 v.check_finite("source", x)
             return w2sq if squared else math.sqrt(w2sq)
         x = _as_samples(source, d)
-        a, q = _quantized_samples(quantizer, x, scale=scale, reconstruction=reconstruction,
+        a, q = _quantized_samples(quantizer, x, scale=scale, decoder=decoder,
                                   domain=domain)
         diff = a - q
         w2sq = float(np.einsum("ij,ij->", diff, diff) / x.shape[0])
@@ -505,7 +501,7 @@ def w2_quantization(quantizer, source, *, domain: str = "source", reconstruction
                 w2sq += _bounded_w2sq_dist(quantizer, i, sq, dist, s[i])
                 continue
             m = cell_moments(sq, dist)
-            pts = sq.points if reconstruction == "points" else m.centroids
+            pts = sq.points if decoder == "grid" else m.centroids
             used = m.prob > 0
             if not np.isfinite(pts[used]).all():
                 return math.inf
@@ -554,7 +550,7 @@ class W2Estimate:
 
 def w2_quantization_pot(quantizer, x, *, method: str = "emd", n_sub: int = 2000,
                         repeats: int = 10, n_projections: int = 200, domain: str = "source",
-                        reconstruction: str = "points", scale=1.0, seed=None) -> W2Estimate:
+                        decoder: str = "grid", scale=1.0, rng=None, reconstruction=v._UNSET, seed=v._UNSET) -> W2Estimate:
     r"""POT estimate of :math:`W_2` between an empirical source and its quantized image.
 
     Each repeat draws ``n_sub`` rows of ``x`` without replacement and compares them with their
@@ -571,8 +567,10 @@ def w2_quantization_pot(quantizer, x, *, method: str = "emd", n_sub: int = 2000,
     x : array_like, shape (n, d) (or (n,) for a ScalarQuantizer)
     method : {"emd", "sliced"}, keyword-only
     n_sub, repeats, n_projections : int, keyword-only
-    domain, reconstruction, scale : as in :func:`w2_quantization`
-    seed : keyword-only, anything ``np.random.default_rng`` accepts
+    domain, decoder, scale : as in :func:`w2_quantization`
+    rng : None, int, SeedSequence or Generator, keyword-only
+        Source of randomness (SPEC 7); the same int gives the same result. ``seed`` is its
+        deprecated name.
 
     Returns
     -------
@@ -583,9 +581,10 @@ def w2_quantization_pot(quantizer, x, *, method: str = "emd", n_sub: int = 2000,
     R. Flamary et al., "POT: Python Optimal Transport", JMLR 22 (2021). N. Bonneel et al.,
     "Sliced and Radon Wasserstein barycenters of measures", JMIV 51 (2015).
     """
+    rng = v.resolve_rng(rng, seed, owner="w2_quantization_pot")
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="w2_quantization_pot")
     if method not in ("emd", "sliced"):
         raise ValueError(f"method must be 'emd' or 'sliced', got {method!r}")
-    _check_reconstruction(reconstruction)
     _check_domain(domain, quantizer)
     n_sub = v.check_int("n_sub", n_sub, minimum=2)
     repeats = v.check_int("repeats", repeats, minimum=2)
@@ -596,11 +595,11 @@ def w2_quantization_pot(quantizer, x, *, method: str = "emd", n_sub: int = 2000,
         raise ValueError(f"n_sub must be <= the number of samples {x.shape[0]}, got {n_sub}")
     import ot  # heavy: imported only here
 
-    rng = np.random.default_rng(seed)
+    rng = v.as_generator(rng)
     vals = np.empty(repeats)
     for r in range(repeats):
         sub = x[rng.choice(x.shape[0], n_sub, replace=False)]
-        a, q = _quantized_samples(quantizer, sub, scale=scale, reconstruction=reconstruction,
+        a, q = _quantized_samples(quantizer, sub, scale=scale, decoder=decoder,
                                   domain=domain)
         if method == "emd":
             M = ot.dist(a, q, metric="sqeuclidean")

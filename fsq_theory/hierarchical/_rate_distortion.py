@@ -265,13 +265,14 @@ def hierarchy_rate_distortion(rq: ResidualFSQ, *, gain: float = 1.0, variance: f
     return HierarchyRD(gain, variance, *(np.array(c) for c in cols))
 
 
-_DECODERS = ("centroid", "reference")
+def _check_decoder(decoder, owner):
+    if decoder == "reference":  # this module's name for the grid decoder before 0.2
+        import warnings
 
-
-def _check_decoder(decoder):
-    if decoder not in _DECODERS:
-        raise ValueError(f"decoder must be one of {_DECODERS}, got {decoder!r}")
-    return decoder
+        warnings.warn(f"{owner}(): decoder='reference' is deprecated; use decoder='grid' (the "
+                      "reference's own reconstruction)", DeprecationWarning, stacklevel=3)
+        return "grid"
+    return v.check_decoder(decoder)
 
 
 def _final_mse(comps, log_gain, decoder):
@@ -293,16 +294,16 @@ def _argmin_log_gain(fun, lo=-6.0, hi=4.0, n=41):
     return (res.x, res.fun) if res.fun <= vals[i] else (grid[i], vals[i])
 
 
-def best_gain(rq: ResidualFSQ, *, decoder: str = "centroid", dim: int = 0,
+def best_gain(rq: ResidualFSQ, *, decoder: str = "grid", dim: int = 0,
               stage_scales=None) -> float:
     r"""Encoder gain :math:`g` minimizing the final-stage MSE for a unit Gaussian source.
 
     Minimizes :math:`D_S(g)` of :func:`hierarchy_rate_distortion` (the ``decoder``
-    reconstruction: ``"centroid"`` or ``"reference"``) over :math:`\log g \in [-6, 4]`: grid
+    reconstruction: ``"grid"``, the reference's sum of stage codes, or ``"centroid"``) over :math:`\log g \in [-6, 4]`: grid
     of 41 points, then bounded Brent refinement around the best one. For variance :math:`v`
     use :math:`g/\sqrt v`.
     """
-    decoder = _check_decoder(decoder)
+    decoder = _check_decoder(decoder, "best_gain")
     comps = composite_cells(rq, dim=dim, stage_scales=stage_scales)
     t, _ = _argmin_log_gain(lambda t: _final_mse(comps, t, decoder))
     return float(math.exp(t))
@@ -334,7 +335,7 @@ class StageScaleFit:
     decoder: str
 
 
-def optimize_stage_scales(rq: ResidualFSQ, *, decoder: str = "centroid", dim: int = 0,
+def optimize_stage_scales(rq: ResidualFSQ, *, decoder: str = "grid", dim: int = 0,
                           maxiter: int = 400) -> StageScaleFit:
     r"""Adapt the per-stage scales :math:`\sigma_1..\sigma_{S-1}` and the gain to a Gaussian.
 
@@ -345,7 +346,7 @@ def optimize_stage_scales(rq: ResidualFSQ, *, decoder: str = "centroid", dim: in
     """
     from scipy import optimize
 
-    decoder = _check_decoder(decoder)
+    decoder = _check_decoder(decoder, "optimize_stage_scales")
     maxiter = v.check_int("maxiter", maxiter, minimum=1)
     L, S = rq.levels[dim], rq.num_stages
     g0 = best_gain(rq, decoder=decoder, dim=dim)
@@ -410,22 +411,23 @@ class HierarchySimulation:
 
 
 def simulate_hierarchy(rq: ResidualFSQ, n: int, *, gain: float = 1.0, variance: float = 1.0,
-                       dim: int = 0, seed=0) -> HierarchySimulation:
+                       dim: int = 0, rng=None, seed=v._UNSET) -> HierarchySimulation:
     r"""Monte-Carlo per-stage MSE and token entropy through the float64 forward pass.
 
-    Draws :math:`X \sim N(0, v)` (``n`` rows, every dimension, ``np.random.default_rng(seed)``),
+    Draws :math:`X \sim N(0, v)` (``n`` rows, every dimension, ``np.random.default_rng(rng)``),
     runs :meth:`ResidualFSQ.encode` / :meth:`ResidualFSQ.quantize` on :math:`gX` in float64
     (which uses the reference's float32-rounded constants, so boundaries differ from the exact
     analysis by ~1e-8 relative) and measures dimension ``dim`` after each stage ``s`` (a
     residual FSQ with ``s`` stages has the same first ``s`` stages). Units as
     :func:`hierarchy_rate_distortion`.
     """
+    rng = v.resolve_rng(rng, seed, owner="simulate_hierarchy")
     n = v.check_int("n", n, minimum=2)
     gain = v.check_real("gain", gain, minimum=0.0, strict_minimum=True)
     variance = v.check_real("variance", variance, minimum=0.0, strict_minimum=True)
     comps = composite_cells(rq, dim=dim)
     L = rq.levels[dim]
-    x = math.sqrt(variance) * np.random.default_rng(seed).standard_normal((n, rq.dim))
+    x = math.sqrt(variance) * v.as_generator(rng).standard_normal((n, rq.dim))
     idx = rq.encode(gain * x)
     cells = rq.stage_quantizer.indices_to_level_indices(idx)[..., dim]  # (n, S)
     xd = x[:, dim]

@@ -139,23 +139,23 @@ def _fsq_sq(L, scale, eps, symmetric):
     return FSQ([L], eps=eps, symmetric=symmetric).scalar_quantizers(scale)[0]
 
 
-def fsq_scalar_performance(L: int, scale: float, dist=None, *, reconstruction="points",
+def fsq_scalar_performance(L: int, scale: float, dist=None, *, decoder="grid",
                            eps: float = 1e-3, symmetric: bool = False):
     """Exact :class:`~fsq_theory.scalar_design.QuantizerPerformance` of one FSQ dimension with
     ``L`` levels fed ``z = scale * x``, ``x ~ dist`` (default N(0, 1))."""
     sq = _fsq_sq(L, scale, eps, symmetric)
-    if reconstruction == "points" and not np.isfinite(sq.points).all():
-        raise ValueError("reconstruction='points' is infinite for the outer cells of the "
+    if decoder == "grid" and not np.isfinite(sq.points).all():
+        raise ValueError("decoder='grid' is infinite for the outer cells of the "
                          "symmetric variant (tanh reaches +-1 only at infinity); use 'centroid'")
-    return quantizer_performance(sq, dist, reconstruction=reconstruction)
+    return quantizer_performance(sq, dist, decoder=decoder)
 
 
-def _optimal_scale(L, dist, reconstruction, eps, symmetric):
+def _optimal_scale(L, dist, decoder, eps, symmetric):
     sd = float(dist.std())
 
     def mse(log_g):
         return fsq_scalar_performance(L, float(np.exp(log_g)) / sd, dist,
-                                      reconstruction=reconstruction, eps=eps,
+                                      decoder=decoder, eps=eps,
                                       symmetric=symmetric).mse
 
     # D(g) is flat near 1 for small g and need not be unimodal at small L: locate the basin
@@ -169,8 +169,8 @@ def _optimal_scale(L, dist, reconstruction, eps, symmetric):
     return float(np.exp(res.x if res.fun <= vals[k] else grid[k])) / sd
 
 
-def fsq_operational_rd(levels, *, dist=None, scale="optimal", reconstruction="points",
-                       eps: float = 1e-3, symmetric: bool = False, compare: bool = True):
+def fsq_operational_rd(levels, *, dist=None, scale="optimal", decoder="grid",
+                       eps: float = 1e-3, symmetric: bool = False, compare: bool = True, reconstruction=v._UNSET):
     r"""Operational rate-distortion points of single-dimension FSQ, exactly, against R(D).
 
     For each :math:`L` in ``levels``: the MSE :math:`D` of FSQ's cells fed :math:`z = g x`, its
@@ -189,8 +189,10 @@ def fsq_operational_rd(levels, *, dist=None, scale="optimal", reconstruction="po
     scale : "optimal" or float, keyword-only
         Encoder gain :math:`g`; "optimal" minimizes the exact MSE for each :math:`L`
         (log-grid over [0.01, 20]/sigma, then bounded Brent on :math:`\log g`) and reports it.
-    reconstruction : {"points", "centroid"}, keyword-only
-        FSQ's grid pulled back through the bound, or the cell centroids.
+    decoder : {"grid", "centroid"}, keyword-only
+        Cell reconstruction (one rule for the package, see ``fsq_theory.quantizer``, "Decoders"):
+        ``"grid"`` (default) the quantizer's own points (FSQ's grid pulled back through the bound),
+        ``"centroid"`` the conditional mean of the source over the cell.
     eps, symmetric : keyword-only
         As in :class:`~fsq_theory.quantizer.FSQ`.
     compare : bool, keyword-only
@@ -207,14 +209,13 @@ def fsq_operational_rd(levels, *, dist=None, scale="optimal", reconstruction="po
         ``lloyd_max_mse``, ``lloyd_max_entropy_rate``, ``panter_dite_mse``,
         ``compander_limit_mse``.
     """
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="fsq_operational_rd")
     import pandas as pd
 
     Ls = [v.check_int("levels", L, minimum=2) for L in np.atleast_1d(levels).tolist()]
     if not Ls:
         raise ValueError("levels must not be empty")
     dist = _check_dist(dist)
-    if reconstruction not in ("points", "centroid"):
-        raise ValueError(f"reconstruction must be 'points' or 'centroid', got {reconstruction!r}")
     fixed_scale = None
     if isinstance(scale, str):
         if scale != "optimal":
@@ -227,8 +228,8 @@ def fsq_operational_rd(levels, *, dist=None, scale="optimal", reconstruction="po
     rows = []
     for L in Ls:
         g = fixed_scale if fixed_scale is not None else _optimal_scale(
-            L, dist, reconstruction, eps, symmetric)
-        perf = fsq_scalar_performance(L, g, dist, reconstruction=reconstruction, eps=eps,
+            L, dist, decoder, eps, symmetric)
+        perf = fsq_scalar_performance(L, g, dist, decoder=decoder, eps=eps,
                                       symmetric=symmetric)
         D = perf.mse
         if gaussian:
@@ -257,8 +258,8 @@ def fsq_operational_rd(levels, *, dist=None, scale="optimal", reconstruction="po
     return pd.DataFrame(rows)
 
 
-def fsq_vector_rd(levels, variances, *, scale="optimal", reconstruction="points",
-                  eps: float = 1e-3, symmetric: bool = False):
+def fsq_vector_rd(levels, variances, *, scale="optimal", decoder="grid",
+                  eps: float = 1e-3, symmetric: bool = False, reconstruction=v._UNSET):
     r"""Exact operational point of a multi-dimensional FSQ on independent Gaussian components.
 
     Dimension :math:`i` (variance :math:`\sigma_i^2`, :math:`L_i` levels) is an independent
@@ -280,6 +281,7 @@ def fsq_vector_rd(levels, variances, *, scale="optimal", reconstruction="points"
         vector), ``gap_fixed_bits``, ``gap_entropy_bits``, ``scale`` (per dimension),
         ``mse_per_dim``.
     """
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="fsq_vector_rd")
     from scipy import stats
 
     lv = v.check_levels(levels)
@@ -293,9 +295,9 @@ def fsq_vector_rd(levels, variances, *, scale="optimal", reconstruction="points"
     d_i, h_i, g_i = [], [], []
     for i, (L, s2) in enumerate(zip(lv, var)):
         dist = stats.norm(scale=np.sqrt(s2))
-        g = (_optimal_scale(L, dist, reconstruction, eps, symmetric) if gains is None
+        g = (_optimal_scale(L, dist, decoder, eps, symmetric) if gains is None
              else float(gains[i]))
-        perf = fsq_scalar_performance(L, g, dist, reconstruction=reconstruction, eps=eps,
+        perf = fsq_scalar_performance(L, g, dist, decoder=decoder, eps=eps,
                                       symmetric=symmetric)
         d_i.append(perf.mse)
         h_i.append(perf.entropy_bits)

@@ -41,7 +41,7 @@ FSQ_PAPER_LEVELS = {
 
 
 @lru_cache(maxsize=32)
-def _table(max_level: int, reconstruction: str, eps: float):
+def _table(max_level: int, decoder: str, eps: float):
     from scipy import stats
 
     from ._fsq_operational import _optimal_scale, fsq_scalar_performance
@@ -53,16 +53,16 @@ def _table(max_level: int, reconstruction: str, eps: float):
     for L in range(2, max_level + 1):
         # L = 2 exists only in the symmetric variant (the sign quantizer, centroid points)
         sym = L == 2
-        rec = "centroid" if sym else reconstruction
+        rec = "centroid" if sym else decoder
         g = _optimal_scale(L, dist, rec, eps, sym)
-        perf = fsq_scalar_performance(L, g, dist, reconstruction=rec, eps=eps, symmetric=sym)
+        perf = fsq_scalar_performance(L, g, dist, decoder=rec, eps=eps, symmetric=sym)
         D[L], H[L], G[L] = perf.mse, perf.entropy_bits, g
     for arr in (D, H, G):
         arr.flags.writeable = False
     return D, H, G
 
 
-def level_table(max_level: int = 64, *, reconstruction: str = "centroid", eps: float = 1e-3):
+def level_table(max_level: int = 64, *, decoder: str = "grid", eps: float = 1e-3, reconstruction=v._UNSET):
     r"""Per-level exact :math:`D_1(L)`, :math:`H_1(L)` (bits) and MSE-optimal gain on N(0, 1).
 
     Returns
@@ -70,12 +70,11 @@ def level_table(max_level: int = 64, *, reconstruction: str = "centroid", eps: f
     pandas.DataFrame
         Columns ``L`` (2..max_level), ``mse``, ``entropy_bits``, ``gain``, ``fixed_rate``.
     """
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="level_table")
     import pandas as pd
 
     max_level = v.check_int("max_level", max_level, minimum=2)
-    if reconstruction not in ("points", "centroid"):
-        raise ValueError(f"reconstruction must be 'points' or 'centroid', got {reconstruction!r}")
-    D, H, G = _table(max_level, reconstruction, float(eps))
+    D, H, G = _table(max_level, decoder, float(eps))
     Ls = np.arange(2, max_level + 1)
     return pd.DataFrame({"L": Ls, "mse": D[2:], "entropy_bits": H[2:], "gain": G[2:],
                          "fixed_rate": np.log2(Ls)})
@@ -102,8 +101,8 @@ def _multisets(d, budget, lo, hi):
 
 
 def optimal_levels(codebook_size: int, variances, *, min_level: int = 2, max_level=None,
-                   objective: str = "mse", top: int = 5, reconstruction: str = "centroid",
-                   eps: float = 1e-3):
+                   objective: str = "mse", top: int = 5, decoder: str = "grid",
+                   eps: float = 1e-3, reconstruction=v._UNSET):
     r"""Best FSQ level lists with :math:`\prod_i L_i \le |C|` for Gaussian latent dimensions.
 
     Parameters
@@ -120,8 +119,10 @@ def optimal_levels(codebook_size: int, variances, *, min_level: int = 2, max_lev
         i.e. codebook usage), ties broken by MSE.
     top : int, keyword-only
         Number of lists returned.
-    reconstruction : {"centroid", "points"}, keyword-only
-        Decoder of each dimension (centroids: a decoder that learns the conditional means).
+    decoder : {"grid", "centroid"}, keyword-only
+        Cell reconstruction (one rule for the package, see ``fsq_theory.quantizer``, "Decoders"):
+        ``"grid"`` (default) the quantizer's own points (FSQ's grid pulled back through the bound),
+        ``"centroid"`` the conditional mean of the source over the cell.
     eps : float, keyword-only
         FSQ bound margin.
 
@@ -136,6 +137,7 @@ def optimal_levels(codebook_size: int, variances, *, min_level: int = 2, max_lev
     ValueError
         If ``min_level ** d > codebook_size`` (no list meets the budget).
     """
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="optimal_levels")
     import pandas as pd
 
     budget = v.check_int("codebook_size", codebook_size, minimum=2)
@@ -152,7 +154,7 @@ def optimal_levels(codebook_size: int, variances, *, min_level: int = 2, max_lev
     if objective not in ("mse", "entropy"):
         raise ValueError(f"objective must be 'mse' or 'entropy', got {objective!r}")
     top = v.check_int("top", top, minimum=1)
-    D1, H1, _ = _table(hi, reconstruction, float(eps))
+    D1, H1, _ = _table(hi, decoder, float(eps))
     cands = _multisets(d, budget, lo, hi)
     order = np.argsort(-var, kind="stable")
     rows = []
@@ -171,7 +173,7 @@ def optimal_levels(codebook_size: int, variances, *, min_level: int = 2, max_lev
     return pd.DataFrame(out)
 
 
-def paper_levels_comparison(*, reconstruction: str = "centroid", eps: float = 1e-3):
+def paper_levels_comparison(*, decoder: str = "grid", eps: float = 1e-3, reconstruction=v._UNSET):
     r"""The FSQ paper's level lists against the exact optimum, for unit-variance dimensions.
 
     For each budget in :data:`FSQ_PAPER_LEVELS` and the paper's number of dimensions, the
@@ -185,17 +187,18 @@ def paper_levels_comparison(*, reconstruction: str = "centroid", eps: float = 1e
         "optimal_min5"), ``levels``, ``mse``, ``fixed_rate``, ``entropy_rate``,
         ``mse_ratio_to_optimal``.
     """
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="paper_levels_comparison")
     import pandas as pd
 
     rows = []
     for budget, paper in FSQ_PAPER_LEVELS.items():
         d = len(paper)
         var = np.ones(d)
-        D1, H1, _ = _table(min(budget, 256), reconstruction, float(eps))
-        best = optimal_levels(budget, var, objective="mse", top=1, reconstruction=reconstruction,
+        D1, H1, _ = _table(min(budget, 256), decoder, float(eps))
+        best = optimal_levels(budget, var, objective="mse", top=1, decoder=decoder,
                               eps=eps).iloc[0]
         best5 = optimal_levels(budget, var, min_level=5, objective="mse", top=1,
-                               reconstruction=reconstruction, eps=eps).iloc[0]
+                               decoder=decoder, eps=eps).iloc[0]
         lv = np.array(paper)
         for choice, levels, mse, H in (
                 ("paper", tuple(paper), float(D1[lv].mean()), float(H1[lv].sum())),

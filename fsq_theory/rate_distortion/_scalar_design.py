@@ -63,8 +63,8 @@ class QuantizerPerformance:
         an ideal entropy coder).
     fixed_rate_bits : float
         :math:`\log_2 n`, bits per scalar (the rate without entropy coding).
-    reconstruction : str
-        ``"points"`` or ``"centroid"``.
+    decoder : str
+        ``"grid"`` or ``"centroid"``.
     """
 
     prob: np.ndarray
@@ -72,7 +72,7 @@ class QuantizerPerformance:
     mse: float
     entropy_bits: float
     fixed_rate_bits: float
-    reconstruction: str
+    decoder: str
 
     @property
     def n_cells(self) -> int:
@@ -87,14 +87,8 @@ class QuantizerPerformance:
 
 
 
-def _check_reconstruction(reconstruction) -> str:
-    if reconstruction not in ("points", "centroid"):
-        raise ValueError(f"reconstruction must be 'points' or 'centroid', got {reconstruction!r}")
-    return reconstruction
-
-
 def quantizer_performance(sq: ScalarQuantizer, dist=None, *,
-                          reconstruction: str = "points") -> QuantizerPerformance:
+                          decoder: str = "grid", reconstruction=v._UNSET) -> QuantizerPerformance:
     r"""Cell probabilities, MSE, output entropy and fixed rate of ``sq`` on ``dist``, exactly.
 
     .. math::
@@ -108,9 +102,10 @@ def quantizer_performance(sq: ScalarQuantizer, dist=None, *,
     sq : ScalarQuantizer
     dist : frozen scipy.stats continuous distribution, optional
         Default ``scipy.stats.norm()``.
-    reconstruction : {"points", "centroid"}, keyword-only
-        Use the quantizer's points, or the conditional means :math:`E[X\mid X\in k]` (the
-        MSE-optimal points for these cells).
+    decoder : {"grid", "centroid"}, keyword-only
+        Cell reconstruction (one rule for the package, see ``fsq_theory.quantizer``, "Decoders"):
+        ``"grid"`` (default) the quantizer's own points (FSQ's grid pulled back through the bound),
+        ``"centroid"`` the conditional mean of the source over the cell.
 
     Returns
     -------
@@ -123,10 +118,10 @@ def quantizer_performance(sq: ScalarQuantizer, dist=None, *,
     >>> round(quantizer_performance(ScalarQuantizer.uniform(2, 1.5957691216)).mse, 6)
     0.36338
     """
-    reconstruction = _check_reconstruction(reconstruction)
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="quantizer_performance")
     dist = _check_dist(dist)
     m = cell_moments(sq, dist)
-    if reconstruction == "centroid":
+    if decoder == "centroid":
         # cells of probability 0 keep their own point: it never contributes
         pts = np.where(m.prob > 0, m.centroids, sq.points)
         used = m.prob > 0
@@ -139,7 +134,7 @@ def quantizer_performance(sq: ScalarQuantizer, dist=None, *,
     return QuantizerPerformance(prob=m.prob, points=pts, mse=mse,
                                 entropy_bits=_entropy_bits(m.prob),
                                 fixed_rate_bits=float(np.log2(sq.n_cells)),
-                                reconstruction=reconstruction)
+                                decoder=decoder)
 
 
 # ---------------------------------------------------------------------------------------------

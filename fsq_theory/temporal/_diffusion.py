@@ -347,15 +347,16 @@ class ForwardSimulation:
 
 
 def simulate_forward(fsq: FSQ, betas, n: int, *, times=None, prior="uniform", scale=1.0,
-                     rescale: bool = True, seed=0) -> ForwardSimulation:
+                     rescale: bool = True, rng=None, seed=v._UNSET) -> ForwardSimulation:
     """Simulate ``n`` chains of the per-step kernel from clean codes drawn from ``prior`` and
     record token survival and the closed-form residual at ``times``; see
-    :class:`ForwardSimulation`. Vectorized numpy, one generator ``np.random.default_rng(seed)``.
+    :class:`ForwardSimulation`. Vectorized numpy, one generator ``v.as_generator(rng)``.
     """
+    rng = v.resolve_rng(rng, seed, owner="simulate_forward")
     b = _check_betas(betas)
     t = _check_times(times, b.size)
     n = v.check_int("n", n, minimum=2)
-    rng = np.random.default_rng(seed)
+    rng = v.as_generator(rng)
     grids = code_grid_pmfs(fsq, prior, scale=scale)
     d = len(grids)
     k0 = np.stack([rng.choice(c.size, size=n, p=p) for c, p in grids], axis=1)

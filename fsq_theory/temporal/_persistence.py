@@ -619,11 +619,12 @@ class TokenPersistenceMC:
     h_conditional: float
 
 
-def simulate_token_persistence(sq, source, n, *, seed=0, chunk_size=None,
-                               n_batches: int = 40) -> TokenPersistenceMC:
+def simulate_token_persistence(sq, source, n, *, rng=None, chunk_size=None,
+                               n_batches: int = 40, seed=v._UNSET) -> TokenPersistenceMC:
     """Stream ``n`` frames of ``source`` (a :class:`~fsq_theory.sources.GaussMarkovSource`),
     tokenize every dimension with ``sq``, count consecutive pairs; see
-    :class:`TokenPersistenceMC`. Depends on ``seed`` only, not on ``chunk_size``."""
+    :class:`TokenPersistenceMC`. Depends on ``rng`` (SPEC 7; ``seed`` is its deprecated name) only, not on ``chunk_size``."""
+    rng = v.resolve_rng(rng, seed, owner="simulate_token_persistence")
     from ..sources import GaussMarkovSource
 
     sq = _check_sq(sq)
@@ -639,7 +640,7 @@ def simulate_token_persistence(sq, source, n, *, seed=0, chunk_size=None,
     size = np.zeros(nb)
     prev = None
     t0 = 0  # global frame index of the chunk's first row
-    for chunk in source.chunks(n, chunk_size=chunk_size, seed=seed):
+    for chunk in source.chunks(n, chunk_size=chunk_size, rng=rng):
         z = sq.encode(chunk)
         if prev is not None:
             z = np.vstack([prev, z])

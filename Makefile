@@ -29,6 +29,7 @@ figures-quick: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules fsq_theory -o addopts=""
 	$(BIN)/fsq-theory check
 
 bench: $(VENV)/.installed

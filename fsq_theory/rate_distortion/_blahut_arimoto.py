@@ -406,8 +406,10 @@ def _result(slope: _Slope, q, b, iters, newton, tol_bits, *, with_conditional=Tr
         cond = np.empty((0, 0))
     out = b["out"] / b["out"].sum()
     gap_bits = max(b["gap"], 0.0) / _LN2
-    return BAResult(beta=slope.beta, rate=max(b["upper"], 0.0) / _LN2,
-                    rate_lower=b["lower"] / _LN2, gap=gap_bits, distortion=b["D"],
+    # plain floats: result fields print and serialize as Python numbers
+    return BAResult(beta=float(slope.beta), rate=float(max(b["upper"], 0.0) / _LN2),
+                    rate_lower=float(b["lower"] / _LN2), gap=float(gap_bits),
+                    distortion=float(b["D"]),
                     conditional=cond, output=out, iterations=int(iters),
                     newton_steps=int(newton), support_size=int((q > 0).sum()),
                     converged=bool(gap_bits <= tol_bits and not b["clipped"]))

@@ -123,8 +123,23 @@ class FisherInformation:
     continuous : ndarray, shape (2d, 2d)
         Fisher information of the unquantized source :math:`g^{\text{source}}(\theta)`.
     params : tuple of str
+        Parameter names, ``("loc[0]", "scale[0]", ...)``, in matrix order.
     probabilities : tuple of ndarray
         Cell probabilities per dimension.
+
+    Examples
+    --------
+    Returned by :func:`fisher_information`. Three cells :math:`(-\infty, -\tfrac12),
+    [-\tfrac12, \tfrac12), [\tfrac12, \infty)` on N(0, 1) keep 80% of the information about
+    the mean and 26% of that about the scale (source: diag(1, 2)):
+
+    >>> from scipy import stats
+    >>> q3 = ScalarQuantizer([-0.5, 0.5], [-1.0, 0.0, 1.0])
+    >>> fi = fisher_information(q3, stats.norm, (0.0, 1.0))
+    >>> np.round(np.diag(fi.matrix), 6).tolist(), np.diag(fi.continuous).tolist()
+    ([0.803468, 0.52456], [1.0, 2.0])
+    >>> np.round(fi.ratio, 4).tolist(), fi.loewner_gap >= 0
+    ([0.8035, 0.2623], True)
     """
 
     matrix: np.ndarray
@@ -178,11 +193,28 @@ def continuous_fisher_information(family, theta) -> np.ndarray:
     Parameters
     ----------
     family : scipy.stats location-scale family (not frozen, no shape parameters)
+        E.g. ``scipy.stats.norm``.
     theta : (loc, scale)
+        Location :math:`\mu` and scale :math:`\sigma > 0`.
 
     Returns
     -------
     ndarray, shape (2, 2)
+        Fisher information about :math:`(\mu, \sigma)`, per unit squared parameter.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> continuous_fisher_information(stats.norm, (0.0, 2.0)).tolist()  # diag(1, 2) / 4
+    [[0.25, 0.0], [0.0, 0.5]]
+
+    The Gumbel family has no closed form here and goes through quadrature; its known matrix
+    is :math:`[[1, -(1-\gamma)], [-(1-\gamma), \pi^2/6 + (1-\gamma)^2]]`:
+
+    >>> np.round(continuous_fisher_information(stats.gumbel_r, (0.0, 1.0)), 6).tolist()
+    [[1.0, -0.422784], [-0.422784, 1.823681]]
+    >>> round(float(np.pi ** 2 / 6 + (1 - np.euler_gamma) ** 2), 6)
+    1.823681
     """
     family = _check_family(family)
     th = _check_theta(theta, 1)[0]
@@ -232,7 +264,9 @@ def fisher_information(quantizer, family, theta, *, scale=1.0) -> FisherInformat
     Parameters
     ----------
     quantizer : ScalarQuantizer or FSQ
+        Cells in latent units (for FSQ: ``scalar_quantizers(scale)``).
     family : scipy.stats location-scale family, e.g. ``scipy.stats.norm``
+        Not frozen, no shape parameters.
     theta : array_like
         ``(loc, scale)``; for an FSQ also ``(d, 2)`` or flat ``(loc0, scale0, loc1, ...)``
         (a single pair is used for every dimension). ``scale > 0``.
@@ -242,9 +276,18 @@ def fisher_information(quantizer, family, theta, *, scale=1.0) -> FisherInformat
     Returns
     -------
     FisherInformation
+        Token and source matrices, parameter names and cell probabilities.
+
+    References
+    ----------
+    S. Amari, H. Nagaoka, *Methods of Information Geometry*, AMS 2000, ch. 2; R. Zamir, IEEE
+    Trans. Inf. Theory 44(3), 1998.
 
     Examples
     --------
+    The sign of :math:`X \sim N(\mu, 1)` at :math:`\mu = 0` carries
+    :math:`g_{\mu\mu} = 4\varphi(0)^2 = 2/\pi` of the source's 1:
+
     >>> from scipy import stats
     >>> sign = ScalarQuantizer([0.0], [-1.0, 1.0])
     >>> round(float(fisher_information(sign, stats.norm, (0.0, 1.0)).matrix[0, 0]), 12)  # 2/pi
@@ -275,9 +318,22 @@ class FisherEstimate:
     Attributes
     ----------
     matrix : ndarray, shape (2d, 2d)
+        Estimated token Fisher information (per unit squared parameter), parameters ordered
+        as in :class:`FisherInformation`.
     stderr : ndarray, shape (2d, 2d)
         Elementwise standard error (sample std of :math:`s_i s_j` over :math:`\sqrt n`).
     n : int
+        Number of samples.
+
+    Examples
+    --------
+    Returned by :func:`fisher_information_mc`:
+
+    >>> from scipy import stats
+    >>> q3 = ScalarQuantizer([-0.5, 0.5], [-1.0, 0.0, 1.0])
+    >>> est = fisher_information_mc(q3, stats.norm, (0.0, 1.0), n=2000, rng=0)
+    >>> est.n, est.matrix.shape
+    (2000, (2, 2))
     """
 
     matrix: np.ndarray
@@ -296,15 +352,29 @@ def fisher_information_mc(quantizer, family, theta, *, n: int = 100_000, scale=1
     Parameters
     ----------
     quantizer, family, theta, scale : as in :func:`fisher_information`
+        Quantizer, location-scale family, source parameters and encoder gain.
     n : int, keyword-only
         Number of samples.
     rng : None, int, SeedSequence or Generator, keyword-only
-        Source of randomness (SPEC 7); the same int gives the same result. ``seed`` is its
-        deprecated name.
+        Source of randomness (SPEC 7); the same int gives the same result.
+    seed : int, optional, keyword-only
+        Deprecated name of ``rng`` (warns with ``DeprecationWarning``).
 
     Returns
     -------
     FisherEstimate
+        Estimated matrix with its elementwise standard error.
+
+    Examples
+    --------
+    Three cells on N(0, 1), exact diagonal (0.8035, 0.5246) (see :class:`FisherInformation`);
+    the estimate from 20000 tokens is within 2.1 standard errors of it:
+
+    >>> from scipy import stats
+    >>> q3 = ScalarQuantizer([-0.5, 0.5], [-1.0, 0.0, 1.0])
+    >>> est = fisher_information_mc(q3, stats.norm, (0.0, 1.0), n=20_000, rng=0)
+    >>> np.round(np.diag(est.matrix), 4).tolist(), np.round(np.diag(est.stderr), 4).tolist()
+    ([0.8127, 0.5209], [0.0045, 0.0018])
     """
     rng = v.resolve_rng(rng, seed, owner="fisher_information_mc")
     family = _check_family(family)
@@ -342,6 +412,20 @@ def fisher_rao_distance(p, q) -> float:
     -------
     float
         Distance in [0, pi].
+
+    References
+    ----------
+    R. E. Kass, "The geometry of asymptotic inference", Statist. Sci. 4(3), 1989.
+
+    Examples
+    --------
+    Disjoint supports are at the maximal distance :math:`\pi`; for (1/2, 1/2) and (1/4, 3/4)
+    the Bhattacharyya coefficient is :math:`\cos(\pi/12)`, so the distance is :math:`\pi/6`:
+
+    >>> round(fisher_rao_distance([1.0, 0.0], [0.0, 1.0]), 6), round(np.pi, 6)
+    (3.141593, 3.141593)
+    >>> round(fisher_rao_distance([0.5, 0.5], [0.25, 0.75]), 6), round(np.pi / 6, 6)
+    (0.523599, 0.523599)
     """
     p = check_pmf("p", p)
     q = check_pmf("q", q)

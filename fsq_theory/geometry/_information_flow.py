@@ -200,9 +200,22 @@ class InformationFlow:
     stderr : float
         Standard error of ``mutual_information`` (0 for the exact Gaussian-source computation).
     h_z_dims, h_z_given_x_dims : ndarray
+        :math:`H(Z_i)` and :math:`H(Z_i\mid X_i)` per dimension, units of ``base``.
     pmfs : tuple of ndarray
         Token marginal :math:`p_Z` per dimension.
     base : float
+        Logarithm base of every entropy above (2: bits).
+
+    Examples
+    --------
+    Returned by :func:`information_flow`; a noiseless 1-bit quantizer of a symmetric source
+    carries exactly 1 bit:
+
+    >>> from scipy import stats
+    >>> from fsq_theory import ScalarQuantizer
+    >>> flow = information_flow(ScalarQuantizer([0.0], [-1.0, 1.0]), stats.norm())
+    >>> flow.h_z, flow.h_z_given_x, flow.mutual_information, flow.rate
+    (1.0, 0.0, 1.0, 1.0)
     """
 
     h_z: float
@@ -284,10 +297,37 @@ def information_flow(quantizer, source, *, noise=None, noise_scale: float = 0.0,
         step); the bound is ``tanh(z + s) h - o`` (default mode) or ``(L-1)(tanh z + 1)/2``
         (symmetric mode).
     base : float, keyword-only
+        Logarithm base, positive and not 1 (default 2: bits).
 
     Returns
     -------
     InformationFlow
+        Exact entropies and :math:`I(X;Z)` per vector (``stderr`` 0).
+
+    References
+    ----------
+    T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley 2006,
+    Thm. 2.8.1 (data processing) and Thm. 9.1.1 (Gaussian channel).
+
+    Examples
+    --------
+    Sign quantizer, :math:`X \sim N(0, 1)`, unit Gaussian encoder noise: :math:`p(Z=1\mid x) =
+    \Phi(x)` and :math:`\Phi(X)` is uniform, so :math:`H(Z\mid X) = E\,h_b(U) = 1/(2\ln 2)`
+    bit and :math:`I = 1 - 1/(2\ln 2) = 0.278652` bit, below the Gaussian-channel bound
+    :math:`\tfrac12\log_2 2 = 0.5`:
+
+    >>> from scipy import stats
+    >>> from fsq_theory import ScalarQuantizer
+    >>> sign = ScalarQuantizer([0.0], [-1.0, 1.0])
+    >>> flow = information_flow(sign, stats.norm(), noise="gaussian", noise_scale=1.0)
+    >>> round(flow.h_z_given_x, 6), round(flow.mutual_information, 6), flow.capacity_bound
+    (0.721348, 0.278652, 0.5)
+
+    One FSQ dimension with 5 levels and noise of standard deviation 1/2:
+
+    >>> flow = information_flow(FSQ([5]), stats.norm(), noise="gaussian", noise_scale=0.5)
+    >>> round(flow.h_z, 4), round(flow.mutual_information, 4), round(flow.rate, 4)
+    (2.318, 0.9475, 2.3219)
     """
     lb = _log_base(base)
     noise, sigma = _check_noise(noise, noise_scale)
@@ -327,15 +367,32 @@ def information_flow_empirical(quantizer, x, *, noise=None, noise_scale: float =
     Parameters
     ----------
     quantizer : FSQ or ScalarQuantizer
+        Thresholds in latent units ``z`` (for FSQ: ``scalar_quantizers(1.0)``).
     x : array_like, shape (n, d) (or (n,) for a ScalarQuantizer)
+        Source samples, ``n >= 2``.
     noise, noise_scale, scale, noise_domain, base : as in :func:`information_flow`
+        Encoder noise, its scale and domain, encoder gain and logarithm base.
     chunk_size : int, keyword-only
         Rows per block (memory ``chunk_size * |C|`` floats).
 
     Returns
     -------
     InformationFlow
-        ``capacity_bound`` uses the sample variance per dimension.
+        ``capacity_bound`` uses the sample variance per dimension; ``stderr`` is the standard
+        error of ``mutual_information`` as an estimate of the population value.
+
+    Examples
+    --------
+    The sign quantizer with unit Gaussian noise on 2000 draws of N(0, 1): the estimate covers
+    the exact :math:`1 - 1/(2\ln 2) = 0.278652` bit (see :func:`information_flow`) within one
+    standard error:
+
+    >>> from fsq_theory import ScalarQuantizer
+    >>> x = np.random.default_rng(0).standard_normal(2000)
+    >>> flow = information_flow_empirical(ScalarQuantizer([0.0], [-1.0, 1.0]), x,
+    ...                                   noise="gaussian", noise_scale=1.0)
+    >>> round(flow.mutual_information, 4), round(flow.stderr, 4)
+    (0.2792, 0.006)
     """
     lb = _log_base(base)
     noise, sigma = _check_noise(noise, noise_scale)

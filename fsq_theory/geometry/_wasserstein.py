@@ -273,13 +273,31 @@ def w2_gaussian(m1, S1, m2, S2, *, squared: bool = False) -> float:
     Parameters
     ----------
     m1, m2 : float or array_like, shape (d,)
+        Means.
     S1, S2 : float (variance, for d = 1) or array_like, shape (d, d)
         Symmetric positive semi-definite covariances.
     squared : bool, keyword-only
+        Return :math:`W_2^2` instead of :math:`W_2`.
 
     Returns
     -------
     float
+        :math:`W_2` (or :math:`W_2^2`) in the units of the data.
+
+    References
+    ----------
+    C. R. Givens, R. M. Shortt, Michigan Math. J. 31 (1984); D. C. Dowson, B. V. Landau,
+    J. Multivariate Anal. 12 (1982).
+
+    Examples
+    --------
+    In 1-D, :math:`W_2^2 = (m_1 - m_2)^2 + (\sigma_1 - \sigma_2)^2`: N(0, 1) to N(3, 4) is
+    :math:`\sqrt{9 + 1}`:
+
+    >>> round(w2_gaussian(0.0, 1.0, 3.0, 4.0), 6), round(float(np.sqrt(10)), 6)
+    (3.162278, 3.162278)
+    >>> w2_gaussian([0, 0], np.eye(2), [0, 0], 4 * np.eye(2), squared=True)
+    2.0
     """
     m1 = np.atleast_1d(v.as_real_array("m1", m1).astype(np.float64))
     m2 = np.atleast_1d(v.as_real_array("m2", m2).astype(np.float64))
@@ -452,6 +470,7 @@ def w2_quantization(quantizer, source, *, domain: str = "source", decoder: str =
     Parameters
     ----------
     quantizer : FSQ or ScalarQuantizer
+        The quantizer :math:`Q` (cells in latent units; the encoder feeds ``scale * x``).
     source : frozen scipy.stats distribution (i.i.d. over dimensions; a frozen
         ``multivariate_normal`` uses its marginals), sequence of ``d`` frozen distributions, an
         ``fsq_theory.sources.Source`` with closed-form marginals, or samples of shape ``(n, d)``
@@ -468,11 +487,44 @@ def w2_quantization(quantizer, source, *, domain: str = "source", decoder: str =
     scale : float or array_like (d,), keyword-only
         Encoder gain, ``z = scale * x``.
     squared : bool, keyword-only
+        Return :math:`W_2^2` instead of :math:`W_2`.
+    reconstruction : {"grid", "centroid"}, keyword-only
+        Deprecated name of ``decoder`` (warns with ``DeprecationWarning``).
 
     Returns
     -------
     float
         :math:`W_2` per vector (sum over dimensions inside the square), or its square.
+
+    References
+    ----------
+    S. Graf, H. Luschgy, *Foundations of Quantization for Probability Distributions*, LNM 1730,
+    Springer 2000, Lemma 3.4; C. Villani, *Topics in Optimal Transportation*, AMS 2003.
+
+    Examples
+    --------
+    :math:`W_2^2` equals the MSE of a monotone quantizer, e.g. Lloyd-Max with 4 points on
+    N(0, 1) (MSE 0.117482, Max 1960):
+
+    >>> from scipy import stats
+    >>> from fsq_theory.rate_distortion import lloyd_max
+    >>> round(w2_quantization(lloyd_max(4), stats.norm(), squared=True), 6)
+    0.117482
+
+    FSQ with 5 levels at gain 1: the grid points pulled back to source units lie far out
+    (:math:`\pm 3.8` for the outer ones), the cell centroids do not:
+
+    >>> round(w2_quantization(FSQ([5]), stats.norm(), squared=True), 4)
+    1.8426
+    >>> round(w2_quantization(FSQ([5]), stats.norm(), decoder="centroid", squared=True), 4)
+    0.0909
+
+    On samples the value is the exact distance between the empirical measure and its image,
+    here in the code units the decoder sees:
+
+    >>> x = np.random.default_rng(0).standard_normal((1000, 2))
+    >>> round(w2_quantization(FSQ([5, 5]), x, domain="bounded", squared=True), 4)
+    0.0417
     """
     decoder = v.resolve_decoder(decoder, reconstruction, owner="w2_quantization")
     _check_domain(domain, quantizer)
@@ -527,9 +579,21 @@ class W2Estimate:
     method : str
         ``"emd"`` (exact LP on each subsample, ``ot.emd2``) or ``"sliced"``
         (``ot.sliced_wasserstein_distance``, p = 2).
-    n_sub, repeats : int
+    n_sub : int
+        Rows per subsample.
+    repeats : int
+        Number of subsamples.
     values : ndarray
         The per-repeat squared distances.
+
+    Examples
+    --------
+    Returned by :func:`w2_quantization_pot`:
+
+    >>> x = np.random.default_rng(0).standard_normal((1000, 2))
+    >>> est = w2_quantization_pot(FSQ([5, 5]), x, n_sub=100, repeats=3, domain="bounded", rng=0)
+    >>> est.method, est.n_sub, est.repeats, est.values.shape
+    ('emd', 100, 3, (3,))
     """
 
     w2: float
@@ -564,22 +628,48 @@ def w2_quantization_pot(quantizer, x, *, method: str = "emd", n_sub: int = 2000,
     Parameters
     ----------
     quantizer : FSQ or ScalarQuantizer
+        The quantizer, as in :func:`w2_quantization`.
     x : array_like, shape (n, d) (or (n,) for a ScalarQuantizer)
+        Source samples.
     method : {"emd", "sliced"}, keyword-only
+        Exact transport LP or sliced distance.
     n_sub, repeats, n_projections : int, keyword-only
+        Rows per subsample (<= n), number of subsamples (>= 2), and random directions for
+        ``"sliced"``.
     domain, decoder, scale : as in :func:`w2_quantization`
+        Geometry, cell reconstruction and encoder gain.
     rng : None, int, SeedSequence or Generator, keyword-only
-        Source of randomness (SPEC 7); the same int gives the same result. ``seed`` is its
-        deprecated name.
+        Source of randomness (SPEC 7); the same int gives the same result.
+    reconstruction : {"grid", "centroid"}, keyword-only
+        Deprecated name of ``decoder`` (warns with ``DeprecationWarning``).
+    seed : int, optional, keyword-only
+        Deprecated name of ``rng`` (warns with ``DeprecationWarning``).
 
     Returns
     -------
     W2Estimate
+        Mean squared distance over the repeats with its standard error, and the implied
+        :math:`W_2`.
 
     References
     ----------
     R. Flamary et al., "POT: Python Optimal Transport", JMLR 22 (2021). N. Bonneel et al.,
     "Sliced and Radon Wasserstein barycenters of measures", JMIV 51 (2015).
+
+    Examples
+    --------
+    The exact LP on subsamples of 200 reproduces the exact value on all 1000 samples,
+    :math:`W_2^2 = 0.0417` (see :func:`w2_quantization`), within its standard error; the
+    sliced distance is at most :math:`W_2^2/d`:
+
+    >>> x = np.random.default_rng(0).standard_normal((1000, 2))
+    >>> est = w2_quantization_pot(FSQ([5, 5]), x, n_sub=200, repeats=5, domain="bounded", rng=0)
+    >>> round(est.w2_squared, 4), round(est.stderr_squared, 4)
+    (0.0418, 0.0005)
+    >>> sl = w2_quantization_pot(FSQ([5, 5]), x, method="sliced", n_sub=200, repeats=5,
+    ...                          n_projections=50, domain="bounded", rng=0)
+    >>> round(sl.w2_squared, 4), round(sl.stderr_squared, 4)
+    (0.007, 0.0003)
     """
     rng = v.resolve_rng(rng, seed, owner="w2_quantization_pot")
     decoder = v.resolve_decoder(decoder, reconstruction, owner="w2_quantization_pot")

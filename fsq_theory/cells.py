@@ -42,7 +42,18 @@ class CellMoments:
     first : ndarray
         :math:`m_1(k) = \\int_k x f(x) dx`.
     second : ndarray
-        :math:`m_2(k) = \\int_k x^2 f(x) dx`.
+        :math:`m_2(k) = \\int_k x^2 f(x) dx` (squared source units).
+
+    Examples
+    --------
+    Returned by :func:`cell_moments`; the halves of N(0, 1) have :math:`m_1 = \\pm\\varphi(0)`,
+    centroids :math:`\\pm\\sqrt{2/\\pi}` and centroid MSE :math:`1 - 2/\\pi`:
+
+    >>> m = cell_moments(ScalarQuantizer([0.0], [-1.0, 1.0]))
+    >>> m.prob.tolist(), np.round(m.first, 6).tolist(), m.second.tolist()
+    ([0.5, 0.5], [-0.398942, 0.398942], [0.5, 0.5])
+    >>> np.round(m.centroids, 6).tolist(), round(m.mse(m.centroids), 6)
+    ([-0.797885, 0.797885], 0.36338)
     """
 
     prob: np.ndarray
@@ -100,16 +111,43 @@ def _normal_std_moments(alpha: np.ndarray, beta: np.ndarray):
 
 
 def cell_moments(sq: ScalarQuantizer, dist=None) -> CellMoments:
-    """Exact partial moments of ``dist`` (default N(0, 1)) over the cells of ``sq``.
+    r"""Exact partial moments of ``dist`` (default N(0, 1)) over the cells of ``sq``.
+
+    .. math:: m_j(k) = \int_{a_k}^{b_k} x^j f(x)\,dx, \qquad j = 0, 1, 2
+
+    closed-form for the normal family, adaptive quadrature otherwise (module docstring).
 
     Parameters
     ----------
     sq : ScalarQuantizer
+        The cells :math:`[a_k, b_k)`; its points are not used.
     dist : frozen scipy.stats continuous distribution, optional
+        Default ``scipy.stats.norm()``.
 
     Returns
     -------
     CellMoments
+        :math:`m_0, m_1, m_2` per cell, with the centroids and the MSE of any points.
+
+    References
+    ----------
+    N. L. Johnson, S. Kotz, N. Balakrishnan, *Continuous Univariate Distributions*, vol. 1,
+    2nd ed., Wiley 1994, sec. 13.10.1 (truncated-normal moments).
+
+    Examples
+    --------
+    Sign quantizer with points :math:`\pm1` on N(0, 1): MSE :math:`2 - 2\sqrt{2/\pi}`.
+
+    >>> m = cell_moments(ScalarQuantizer([0.0], [-1.0, 1.0]))
+    >>> round(m.mse([-1.0, 1.0]), 6), round(float(2 - 2 * np.sqrt(2 / np.pi)), 6)
+    (0.404231, 0.404231)
+
+    Other distributions go through quadrature, e.g. U(-1, 1) with centroids :math:`\pm 1/2`:
+
+    >>> from scipy import stats
+    >>> m = cell_moments(ScalarQuantizer([0.0], [-1.0, 1.0]), stats.uniform(-1, 2))
+    >>> np.round(m.centroids, 12).tolist(), np.round(m.second, 6).tolist()
+    ([-0.5, 0.5], [0.166667, 0.166667])
     """
     edges = _edges(sq)
     dist = _check_dist(dist)
@@ -144,7 +182,41 @@ def cell_moments(sq: ScalarQuantizer, dist=None) -> CellMoments:
 
 
 def cell_probabilities(sq: ScalarQuantizer, dist=None) -> np.ndarray:
-    """Probability of each cell of ``sq`` under ``dist`` (default N(0, 1)), exactly."""
+    r"""Probability of each cell of ``sq`` under ``dist`` (default N(0, 1)), exactly.
+
+    .. math:: P_k = F(b_k) - F(a_k) = \bar F(a_k) - \bar F(b_k)
+
+    with the survival-function form for cells above the median, so that far-tail cells keep
+    their relative precision.
+
+    Parameters
+    ----------
+    sq : ScalarQuantizer
+        The cells :math:`[a_k, b_k)`; its points are not used.
+    dist : frozen scipy.stats continuous distribution, optional
+        Default ``scipy.stats.norm()``.
+
+    Returns
+    -------
+    ndarray, shape (n_cells,)
+        Cell probabilities, summing to 1.
+
+    Examples
+    --------
+    The one-sigma cells of N(0, 1) and of the standard Laplace (outer mass :math:`e^{-1}/2`):
+
+    >>> sq = ScalarQuantizer([-1.0, 1.0], [-2.0, 0.0, 2.0])
+    >>> np.round(cell_probabilities(sq), 6).tolist()
+    [0.158655, 0.682689, 0.158655]
+    >>> from scipy import stats
+    >>> np.round(cell_probabilities(sq, stats.laplace()), 6).tolist()
+    [0.18394, 0.632121, 0.18394]
+
+    A cell ten standard deviations out is not lost to cancellation:
+
+    >>> f"{cell_probabilities(ScalarQuantizer([10.0], [0.0, 20.0]))[1]:.6e}"
+    '7.619853e-24'
+    """
     edges = _edges(sq)
     dist = _check_dist(dist)
     a, b = edges[:-1], edges[1:]

@@ -329,10 +329,12 @@ class FSQ:
 
     @property
     def eps(self) -> float:
+        r"""Margin :math:`\epsilon` of the bound (default mode)."""
         return self._eps
 
     @property
     def symmetric(self) -> bool:
+        """Whether the symmetry-preserving variant is used."""
         return self._symmetric
 
     @property
@@ -547,6 +549,25 @@ class ScalarQuantizer:
         Strictly increasing, finite.
     points : array_like, shape (n,)
         Reconstruction points (not NaN; +-inf allowed only for the outer cells).
+
+    Examples
+    --------
+    Four cells of width 1/2, mid-rise (0 is a threshold and belongs to the upper cell):
+
+    >>> q = ScalarQuantizer.uniform(4, 0.5)
+    >>> q.thresholds.tolist(), q.points.tolist()
+    ([-0.5, 0.0, 0.5], [-0.75, -0.25, 0.25, 0.75])
+    >>> x = [-1.0, -0.25, 0.0, 0.3, 2.0]
+    >>> q.encode(x).tolist(), q.quantize(x).tolist()
+    ([0, 1, 2, 2, 3], [-0.75, -0.25, 0.25, 0.25, 0.75])
+
+    FSQ's cells in source units: 3 levels pull back to thresholds
+    :math:`\pm\operatorname{atanh}(1/(2h))`, :math:`h = 1.001`, and outer points
+    :math:`\pm\operatorname{atanh}(1/h)`:
+
+    >>> q3 = FSQ([3]).scalar_quantizers()[0]
+    >>> np.round(q3.thresholds, 6).tolist(), np.round(q3.points, 6).tolist()
+    ([-0.54864, 0.54864], [-3.800701, 0.0, 3.800701])
     """
 
     __slots__ = ("_thresholds", "_points")
@@ -575,14 +596,17 @@ class ScalarQuantizer:
 
     @property
     def thresholds(self) -> np.ndarray:
+        """Decision thresholds ``(n-1,)``, float64, read-only."""
         return self._thresholds
 
     @property
     def points(self) -> np.ndarray:
+        """Reconstruction points ``(n,)``, float64, read-only."""
         return self._points
 
     @property
     def n_cells(self) -> int:
+        """Number of cells ``n``."""
         return self._points.shape[0]
 
     @property

@@ -168,6 +168,7 @@ class FisherInformation:
         return float(np.linalg.eigvalsh(self.continuous - self.matrix)[0])
 
     def to_frame(self):
+        """Long table: one row per (``param_i``, ``param_j``) with ``tokens`` and ``continuous``."""
         import pandas as pd
 
         rows = []

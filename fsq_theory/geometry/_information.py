@@ -230,6 +230,7 @@ class EntropyEstimate:
     base: float
 
     def to_frame(self):
+        """The estimate as a one-row table, one column per field."""
         import pandas as pd
 
         return pd.DataFrame([self.__dict__])

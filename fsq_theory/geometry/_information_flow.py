@@ -231,6 +231,7 @@ class InformationFlow:
     base: float
 
     def to_frame(self):
+        """One row per dimension: ``dim``, ``h_z``, ``h_z_given_x``, ``mutual_information``."""
         import pandas as pd
 
         return pd.DataFrame({"dim": np.arange(len(self.h_z_dims)), "h_z": self.h_z_dims,

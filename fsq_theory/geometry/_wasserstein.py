@@ -606,6 +606,7 @@ class W2Estimate:
     values: np.ndarray
 
     def to_frame(self):
+        """One row per repeat: ``repeat``, ``w2_squared``, ``method``, ``n_sub``."""
         import pandas as pd
 
         return pd.DataFrame({"repeat": np.arange(self.repeats), "w2_squared": self.values,

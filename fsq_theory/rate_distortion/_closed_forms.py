@@ -13,7 +13,8 @@ Squared-error distortion throughout; rates in bits unless ``base=`` says otherwi
   Blahut-Arimoto on a grid, next to the closed form or the Shannon lower bound.
 
 FSQ's operational curves (:func:`fsq_operational_rd`, :func:`fsq_vector_rd`) and the tanh-compander
-limits are defined in :mod:`fsq_theory.fsq_operational` and re-exported here.
+limits are defined in ``fsq_theory.rate_distortion._fsq_operational``; all are public from
+:mod:`fsq_theory.rate_distortion`.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ class WaterFilling:
     total_rate: float
 
     def to_frame(self):
-        """One row per component: ``component``, ``variance``, ``distortion``, ``rate``."""
+        """One row per component: ``component``, ``distortion``, ``rate``."""
         import pandas as pd
 
         return pd.DataFrame({"component": np.arange(self.rate.size),
@@ -504,7 +505,7 @@ def discretized_rd(source=None, *, betas=None, n_points=257, n_outputs=None, spa
     Returns
     -------
     pandas.DataFrame
-        The :func:`~fsq_theory.blahut_arimoto.rd_curve` columns plus ``closed_form`` (the
+        The :func:`~fsq_theory.rate_distortion.rd_curve` columns plus ``closed_form`` (the
         Gaussian R(D) when the source is normal, else NaN) and ``slb`` (Shannon lower bound
         from the differential entropy, NaN for samples), all bits per scalar.
 

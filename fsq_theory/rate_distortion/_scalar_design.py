@@ -86,6 +86,7 @@ class QuantizerPerformance:
 
     @property
     def n_cells(self) -> int:
+        """Number of cells."""
         return int(self.prob.shape[0])
 
     def to_frame(self):

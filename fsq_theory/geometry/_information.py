@@ -166,6 +166,7 @@ def entropy(counts_or_pmf, *, estimator: str = "plugin", base=2) -> float:
     Returns
     -------
     float
+        Entropy (or its estimate) in units of ``base``.
 
     Examples
     --------

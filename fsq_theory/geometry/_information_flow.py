@@ -283,7 +283,8 @@ def information_flow(quantizer, source, *, noise=None, noise_scale: float = 0.0,
     ----------
     quantizer : FSQ or ScalarQuantizer
         Thresholds in latent units ``z`` (for FSQ: ``scalar_quantizers(1.0)``).
-    source : see above
+    source : frozen scipy.stats distribution, sequence of them, or Source
+        Independent marginals, as described above.
     noise : {None, "gaussian", "uniform"}, keyword-only
         Noise added before rounding ("uniform" = dither).
     noise_scale : float, keyword-only

@@ -111,6 +111,7 @@ def quantizer_performance(sq: ScalarQuantizer, dist=None, *,
     Parameters
     ----------
     sq : ScalarQuantizer
+        Thresholds and points of the quantizer.
     dist : frozen scipy.stats continuous distribution, optional
         Default ``scipy.stats.norm()``.
     decoder : {"grid", "centroid"}, keyword-only

@@ -20,9 +20,10 @@ Produces the two data sets of :mod:`fsq_theory.datasets` (``fsq_theory/datasets/
 
     Each image is converted to float64 and standardized over the whole image (zero mean, unit
     variance), then cut into all 8x8 patches on a grid with the stride above (row-major, patches
-    flattened row-major to 64 values). Patches with zero variance (the MRI's empty background)
-    are dropped. The patch order is image, then row, then column; it is the order of the shipped
-    latents. 8192 patches, drawn with the seed, are held out for validation (never trained on).
+    flattened row-major to 64 values). Constant patches are dropped (7649 of the MRI's, its
+    empty background, and 4 saturated ones of the photograph), leaving 126067 patches in the
+    order image, row, column: the order of the shipped latents. 8192 of them, drawn with the
+    seed, are held out for validation (never trained on).
 
     Model (plain numpy, float64):
 
@@ -141,7 +142,9 @@ def image_patches():
         img = (img - img.mean()) / img.std()
         win = np.lib.stride_tricks.sliding_window_view(img, (PATCH, PATCH))[::stride, ::stride]
         p = win.reshape(-1, PATCH * PATCH)
-        p = p[p.std(axis=1) > 0]  # constant patches: the MRI's empty background
+        # constant patches (the MRI's empty background); ptp is exactly 0 for equal values,
+        # where the std of a standardized constant is a rounding residue, not always 0
+        p = p[np.ptp(p, axis=1) > 0]
         xs.append(p)
         ids.append(np.full(p.shape[0], k, np.uint8))
     return np.concatenate(xs), np.concatenate(ids)
@@ -168,7 +171,8 @@ def init_params(rng: np.random.Generator, n_in: int, d: int) -> dict:
         return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
 
     return {"W1": he(n_in, HIDDEN), "b1": np.zeros(HIDDEN), "W2": he(HIDDEN, d), "b2": np.zeros(d),
-            "V1": he(d, HIDDEN), "a1": np.zeros(HIDDEN), "V2": he(HIDDEN, n_in), "a2": np.zeros(n_in)}
+            "V1": he(d, HIDDEN), "a1": np.zeros(HIDDEN),
+            "V2": he(HIDDEN, n_in), "a2": np.zeros(n_in)}
 
 
 def encode(p: dict, x: np.ndarray):
@@ -220,7 +224,8 @@ def train(x: np.ndarray, *, seed: int, steps: int, log=print):
     m = {k: np.zeros_like(w) for k, w in p.items()}
     s = {k: np.zeros_like(w) for k, w in p.items()}
     curve = {"step": np.arange(steps + 1), "train_loss": np.empty(steps + 1),
-             "batch_entropy_bits": np.empty(steps + 1), "batch_codes_used": np.empty(steps + 1, np.int64)}
+             "batch_entropy_bits": np.empty(steps + 1),
+             "batch_codes_used": np.empty(steps + 1, np.int64)}
     eval_steps = np.unique(np.r_[np.arange(0, steps + 1, EVAL_EVERY), steps])
     ev = {"step": eval_steps, **{k: np.empty(eval_steps.size) for k in
                                  ("val_mse", "val_entropy_bits", "val_usage", "val_perplexity")}}
@@ -316,7 +321,7 @@ def build_image_dataset(seed: int, steps: int, log=print) -> tuple[dict, dict]:
                         "n_patches": int((image_id == k).sum())}
                        for k, (f, s, dsc) in enumerate(IMAGES)],
             "patch": f"{PATCH}x{PATCH}, image standardized to mean 0 / variance 1, row-major, "
-                     "zero-variance patches dropped",
+                     "constant patches dropped",
             "script": "scripts/train_fsq_autoencoder.py",
             "versions": _versions(),
         },
@@ -325,8 +330,8 @@ def build_image_dataset(seed: int, steps: int, log=print) -> tuple[dict, dict]:
             "adam": {"beta1": ADAM_B1, "beta2": ADAM_B2, "eps": ADAM_EPS},
             "learning_rate": {"max": LR_MAX, "min": LR_MIN, "schedule": "cosine"},
             "architecture": (f"encoder 64-{HIDDEN}(relu)-4 linear; FSQ(levels=[8,5,5,5], "
-                             "eps=1e-3) with STE Jacobian fsq_theory.dynamics.ste_jacobian; decoder "
-                             f"4-{HIDDEN}(relu)-64 linear"),
+                             "eps=1e-3) with STE Jacobian fsq_theory.dynamics.ste_jacobian; "
+                             f"decoder 4-{HIDDEN}(relu)-64 linear"),
             "loss": "mean squared error per pixel of the standardized patch",
             "gain": "none: the encoder's last linear layer sets the scale of z",
             "n_validation": int(val.sum()),
@@ -413,7 +418,7 @@ def curve_frame(curve: dict, ev: dict):
     return df
 
 
-def write_curve(df, csv_path: Path, png_path: Path) -> None:
+def write_curve(df, csv_path: Path, png_path: Path, *, pca_mse: float | None = None) -> None:
     write_text(csv_path, df.to_csv(index=False, float_format="%.10g"))
 
     import matplotlib
@@ -423,9 +428,13 @@ def write_curve(df, csv_path: Path, png_path: Path) -> None:
 
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), constrained_layout=True)
     ax = axes[0]
-    ax.plot(df.step, df.train_loss, lw=0.5, alpha=0.5, color="C0", label="training loss (minibatch)")
+    ax.plot(df.step, df.train_loss, lw=0.5, alpha=0.5, color="C0",
+            label="training loss (minibatch)")
     dv = df.dropna()
     ax.plot(dv.step, dv.val_mse, lw=1.5, color="C1", label="validation reconstruction MSE")
+    if pca_mse is not None:
+        ax.axhline(pca_mse, color="k", ls="--", lw=1,
+                   label=f"rank-4 PCA, unquantized ({pca_mse:.4f})")
     ax.set(yscale="log", xlabel="Adam step", ylabel="MSE per pixel (standardized units)",
            title="Loss")
     ax.legend(fontsize=8)
@@ -435,7 +444,7 @@ def write_curve(df, csv_path: Path, png_path: Path) -> None:
     ax.plot(dv.step, dv.val_entropy_bits, color="C2", label=f"validation ({N_VALIDATION} patches)")
     ax.axhline(np.log2(np.prod(LEVELS)), color="k", ls="--", lw=1, label="log2 1000 (capacity)")
     ax.set(xlabel="Adam step", ylabel="bits per token", title="Validation token entropy")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="lower right")
     ax = axes[2]
     ax.plot(dv.step, dv.val_usage, color="C3")
     ax.set(xlabel="Adam step", ylabel="fraction of the 1000 codes used", ylim=(0, 1.02),
@@ -467,7 +476,8 @@ def main(argv=None) -> int:
     write_npz(args.out / "image_latents.npz", arrays)
     write_npz(args.out / "eeg_latents.npz", build_eeg_dataset())
     write_curve(info["frame"], args.figdir / "fsq_autoencoder_training.csv",
-                args.figdir / "fsq_autoencoder_training.png")
+                args.figdir / "fsq_autoencoder_training.png",
+                pca_mse=info["meta"]["reconstruction_mse_per_pixel"]["pca_rank4_unquantized"])
     meta = info["meta"]
     log(f"n = {meta['n']} patches, trained {info['seconds']:.1f} s; recon MSE "
         f"{meta['reconstruction_mse_per_pixel']}; tokens {meta['tokens']}")

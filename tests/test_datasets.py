@@ -52,7 +52,7 @@ def patches(script):
 
 
 # --- shapes, dtypes, immutability -----------------------------------------------------------
-@pytest.mark.parametrize("loader, n", [(load_image_latents, 133720), (load_eeg_latents, 3140)])
+@pytest.mark.parametrize("loader, n", [(load_image_latents, 126067), (load_eeg_latents, 3140)])
 def test_shapes_dtypes_read_only(loader, n):
     ds = loader()
     assert isinstance(ds, LatentDataset)
@@ -96,6 +96,27 @@ def test_image_provenance(image):
     assert counts.tolist() == [im["n_patches"] for im in prov["images"]]
     assert counts.sum() == image.n
     assert int(image.arrays["is_validation"].sum()) == image.training["n_validation"] == 8192
+    # patch counts from the raw images alone: 8x8 windows on the stride grid, less the constant
+    # ones (the MRI's all-zero background, a few saturated ones in the photograph)
+    import gzip
+
+    from matplotlib import cbook, image as mpimg
+
+    def sample(name):
+        return cbook.get_sample_data(name, asfileobj=False)
+
+    with gzip.open(sample("s1045.ima.gz")) as fh:
+        mri = np.frombuffer(fh.read(), "<u2").reshape(256, 256)
+    with np.load(sample("jacksboro_fault_dem.npz")) as a, np.load(sample("topobathy.npz")) as b:
+        dem, topo = a["elevation"], b["topo"]
+    photo = mpimg.imread(sample("grace_hopper.jpg")).astype(float) @ [0.299, 0.587, 0.114]
+    expected = []
+    for img, stride in [(photo, 2), (mri, 2), (dem, 2), (topo, 1)]:
+        win = np.lib.stride_tricks.sliding_window_view(img, (8, 8))[::stride, ::stride]
+        win = win.reshape(-1, 64)
+        expected.append(int((win.min(1) < win.max(1)).sum()))
+    assert expected[1] == 125 * 125 - 7649  # the MRI's background
+    assert counts.tolist() == expected
     assert image.training["seed"] == 0 and image.training["steps"] == 6000
 
 
@@ -208,11 +229,17 @@ def test_script_tiny_run_is_deterministic_and_matches_the_shipped_start(tmp_path
         assert np.allclose(tiny[:2], image.arrays["curve_train_loss"][:2], rtol=1e-10, atol=0)
         assert b["eval_val_mse"][0] == pytest.approx(image.arrays["eval_val_mse"][0], rel=1e-10)
         assert tiny.shape == (4,)
-    # another seed gives another run
-    out = tmp_path / "seed1"
-    mod.main(["--steps", "3", "--seed", "1", "--out", str(out), "--figdir", str(out), "--quiet"])
-    with np.load(out / "image_latents.npz", allow_pickle=False) as c:
-        assert not np.array_equal(c["curve_train_loss"], tiny)
+
+
+def test_script_seed_drives_split_init_and_batches(script, patches):
+    x = patches[0][:20000]
+    runs = [script.train(x, seed=seed, steps=2, log=lambda *a: None) for seed in (0, 0, 1)]
+    (p0, v0, c0, _), (p0b, v0b, c0b, _), (p1, v1, c1, _) = runs
+    assert np.array_equal(v0, v0b) and np.array_equal(c0["train_loss"], c0b["train_loss"])
+    assert all(np.array_equal(p0[k], p0b[k]) for k in p0)
+    assert not np.array_equal(v0, v1)
+    assert not np.array_equal(p0["W1"], p1["W1"])
+    assert not np.array_equal(c0["train_loss"], c1["train_loss"])
 
 
 @pytest.mark.parametrize("argv", [["--steps", "0"], ["--seed", "-1"]])
@@ -240,7 +267,8 @@ def test_ste_gradient_of_the_script_matches_finite_differences(script):
         plus, minus = {**p, key: p[key].copy()}, {**p, key: p[key].copy()}
         plus[key][idx] += h
         minus[key][idx] -= h
-        fd = (script.loss_and_grads(plus, fsq, x)[0] - script.loss_and_grads(minus, fsq, x)[0]) / (2 * h)
+        fd = (script.loss_and_grads(plus, fsq, x)[0]
+              - script.loss_and_grads(minus, fsq, x)[0]) / (2 * h)
         assert fd == pytest.approx(grads[key][idx], rel=1e-5, abs=1e-10), key
 
     def surrogate(q):

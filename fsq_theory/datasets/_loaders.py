@@ -52,6 +52,18 @@ class LatentDataset:
         Every other array of the archive (read-only), e.g. ``token_counts``; for the image set
         ``image_id``, ``is_validation``, the loss curve (``curve_*``, ``eval_*``) and the trained
         weights (``param_*``); for the EEG set ``channel`` and the PCA (``pca_*``).
+
+    Examples
+    --------
+    >>> from fsq_theory.datasets import load_image_latents
+    >>> ds = load_image_latents()
+    >>> ds.n, ds.dim, ds.fsq()
+    (126067, 4, FSQ([8, 5, 5, 5], eps=0.001))
+    >>> curve = ds.loss_curve
+    >>> list(curve.columns[:4])
+    ['step', 'train_loss', 'batch_entropy_bits', 'batch_codes_used']
+    >>> bool(curve.val_mse.dropna().iloc[-1] < 0.1 * curve.val_mse.iloc[0])
+    True
     """
 
     name: str
@@ -143,7 +155,7 @@ def load_image_latents() -> LatentDataset:
     Returns
     -------
     LatentDataset
-        ``latents`` shape (133720, 4); ``levels`` (8, 5, 5, 5); ``loss_curve`` the training
+        ``latents`` shape (126067, 4); ``levels`` (8, 5, 5, 5); ``loss_curve`` the training
         history; ``metadata["reconstruction_mse_per_pixel"]`` the image-domain MSE of
         the decoder on the quantized latents (train, validation, all) next to the data variance
         and the unquantized rank-4 PCA reference.
@@ -159,7 +171,7 @@ def load_image_latents() -> LatentDataset:
     >>> from fsq_theory.datasets import load_image_latents
     >>> ds = load_image_latents()
     >>> ds.latents.shape, ds.latents.dtype, ds.levels
-    ((133720, 4), dtype('float32'), (8, 5, 5, 5))
+    ((126067, 4), dtype('float32'), (8, 5, 5, 5))
     >>> ds.latents.flags.writeable
     False
     >>> tokens = ds.fsq().encode(ds.latents)

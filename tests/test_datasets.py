@@ -181,6 +181,14 @@ def test_token_statistics_recompute_exactly(loader):
     e = fsq.bound(ds.latents).astype(np.float64) - fsq.quantize(ds.latents).astype(np.float64)
     assert np.allclose((e * e).mean(0), ds.metadata["latent_rounding_mse_code_units"],
                        rtol=1e-12, atol=0)
+    # the package's streaming statistics reach the same numbers by another code path
+    from fsq_theory.stats import stream_stats
+
+    st = stream_stats(fsq, np.array(ds.latents), ds.n)
+    assert np.array_equal(st.counts, counts) and st.entropy_bits == pytest.approx(h, abs=1e-12)
+    # (another summation order over float32 bound values: agreement to ~1e-9, not bits)
+    assert np.allclose(st.mse_code_per_dim, ds.metadata["latent_rounding_mse_code_units"],
+                       rtol=1e-7, atol=0)
     step = np.array([1 / (L // 2) for L in ds.levels])
     assert ((e * e).mean(0) < step**2 / 4).all()
 

@@ -13,7 +13,8 @@ Produces the two data sets of :mod:`fsq_theory.datasets` (``fsq_theory/datasets/
     grace_hopper.jpg          photograph 600x512 RGB uint8; luminance               2
                               0.299 R + 0.587 G + 0.114 B (ITU-R BT.601)
     s1045.ima.gz              MRI slice, 256x256 uint16 little-endian (as in        2
-                              matplotlib's ``mri_demo`` example)
+                              matplotlib's ``mri_demo`` example; every value is a
+                              multiple of 256, 8-bit data in the high byte)
     jacksboro_fault_dem.npz   elevation model 344x403 int16, key ``elevation``      2
     topobathy.npz             topography/bathymetry 91x120 float32, key ``topo``    1
     ========================  ==================================================  ======
@@ -37,7 +38,8 @@ Produces the two data sets of :mod:`fsq_theory.datasets` (``fsq_theory/datasets/
     * loss     mean squared error per pixel, ``mean((x - x_hat)^2)``, no other term;
     * optimizer Adam (beta1 0.9, beta2 0.999, eps 1e-8), written out below, learning rate
       ``2e-3`` with a cosine decay to ``2e-4``, minibatches of 512 drawn with replacement
-      from the training patches, 6000 steps by default (about a minute on one core);
+      from the training patches, 6000 steps by default (65 s to 4 min on one core of
+      the shared 2-core build machine, depending on its load);
     * initialisation He-normal weights, zero biases, all from ``numpy.random.default_rng(seed)``.
 
     Per step the curve records the minibatch loss and the minibatch's plug-in token entropy and
@@ -49,17 +51,17 @@ Produces the two data sets of :mod:`fsq_theory.datasets` (``fsq_theory/datasets/
 ``eeg_latents.npz`` -- latents of a real EEG recording by a fixed linear transform
     Data: ``eeg.dat`` from the same folder: 800 samples x 4 channels (labelled PG3, PG5, PG7,
     PG9 in matplotlib's ``mri_with_eeg`` example, 10 s, hence 80 Hz), stored as little-endian
-    float64, row-major (sample, channel). Verified here: read as float64 every channel has
-    standard deviation ~1.0 and neighbouring samples differ by ~0.35 standard deviations; read
-    as big-endian int16 the same bytes are white noise.
+    float64, row-major (sample, channel), as that example reads it. Checked: read so, every
+    channel has standard deviation ~1.0 and lag-1 autocorrelation 0.86-0.91 (a smooth signal);
+    read as big-endian int16 the same bytes have lag-1 autocorrelation -0.02 (noise).
 
     Transform: each channel standardized (zero mean, unit variance over its 800 samples);
     every window of 16 consecutive samples (0.2 s) of every channel, stride 1, channel-major
     order (4 x 785 = 3140 windows of 16 values); the windows' mean vector is removed and they
-    are projected on the 4 leading principal components of their covariance (``numpy.linalg.eigh``,
-    each eigenvector's sign fixed so its largest-magnitude entry is positive); each score is
-    divided by the square root of its eigenvalue, so every latent dimension has unit variance
-    (gain 1 in whitened units). No training, no randomness.
+    are projected on the 4 leading principal components of their covariance
+    (``numpy.linalg.eigh``, each eigenvector's sign fixed so its largest-magnitude entry is
+    positive); each score is divided by the square root of its eigenvalue, so every latent
+    dimension has unit variance (gain 1 in whitened units). No training, no randomness.
 
 Every file is written atomically, without pickle, with fixed zip timestamps: the same seed and
 steps give the same bytes. Run ``python scripts/train_fsq_autoencoder.py`` (defaults: seed 0,

@@ -172,9 +172,10 @@ def test_token_statistics_recompute_exactly(loader):
     assert np.array_equal(counts, ds.arrays["token_counts"])
     tok = ds.metadata["tokens"]
     h = plugin_entropy_bits(counts)
-    assert h == tok["entropy_bits"]
+    # equal up to the last bits of a float sum (its order is the entropy helper's business)
+    assert abs(h - tok["entropy_bits"]) <= 8 * np.spacing(tok["entropy_bits"])
+    assert abs(2.0**h - tok["perplexity"]) <= 16 * np.spacing(tok["perplexity"])
     assert float((counts > 0).mean()) == tok["usage"]
-    assert float(2.0 ** h) == tok["perplexity"]
     assert int((counts > 0).sum()) == tok["n_used"]
     assert tok["codebook_size"] == 1000 and counts.sum() == ds.n
     # rounding error per dimension, in code units, against the uniform-error value 1/12 step^2

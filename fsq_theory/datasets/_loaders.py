@@ -26,7 +26,7 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return a
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # field-wise == on arrays is ambiguous; identity instead
 class LatentDataset:
     r"""Real ``d``-dimensional latents, the FSQ level list they go with, and their history.
 

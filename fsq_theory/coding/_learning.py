@@ -107,6 +107,7 @@ class GeneralizationResult:
     bound : ndarray, shape (len(codebook_sizes), len(n_values))
         :func:`finite_class_bound` at ``delta``.
     delta : float
+        Failure probability of the bound, in (0, 1).
     noise : float
         Label-flip probability :math:`\eta`.
     levels : tuple of tuple of int

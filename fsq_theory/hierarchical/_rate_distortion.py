@@ -191,7 +191,9 @@ class HierarchyRD:
     Attributes
     ----------
     gain : float
+        Encoder gain :math:`g` (``x = gX``).
     variance : float
+        Source variance :math:`v` (squared source units).
     stages : ndarray of int
         ``1..S``.
     possible, reachable : ndarray of int
@@ -501,6 +503,7 @@ class HierarchySimulation:
     n : int
         Number of samples.
     stages : ndarray of int
+        ``1..S``.
     mse_reference, mse_reference_se : ndarray
         Sample mean of :math:`(X - \hat u_s(gX)/g)^2` through the forward pass and its
         standard error (sample std / sqrt(n)).

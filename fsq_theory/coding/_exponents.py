@@ -78,7 +78,7 @@ def _powered(W: np.ndarray, rho: float) -> np.ndarray:
 
 def _e0_bits(Wp: np.ndarray, q: np.ndarray, rho: float) -> float:
     alpha = q @ Wp
-    return -math.log2(float(np.sum(alpha ** (1.0 + rho))))
+    return 0.0 - math.log2(float(np.sum(alpha ** (1.0 + rho))))  # 0.0 - 0.0 is +0.0, not -0.0
 
 
 def gallager_e0(W, rho, q=None, *, base=2) -> float:
@@ -384,7 +384,7 @@ def zero_rate_limit(W, *, base=2) -> float:
     res = optimize.linprog(c, A_ub=np.hstack([A.T, -np.ones((m, 1))]), b_ub=np.zeros(m),
                            A_eq=np.hstack([np.ones((1, n)), np.zeros((1, 1))]), b_eq=[1.0],
                            bounds=[(0, None)] * n + [(None, None)], method="highs")
-    return max(-math.log2(res.x[-1]), 0.0) * log_base_factor(base)
+    return max(0.0 - math.log2(res.x[-1]), 0.0) * log_base_factor(base)  # no -0.0
 
 
 def sphere_packing_exponent_result(W, R, *, base=2, rho_max: float = 1e6) -> ExponentResult:

@@ -153,20 +153,6 @@ NOT_YET = {
     "fsq_theory.temporal._diffusion.snr",
     "fsq_theory.temporal._diffusion.token_diffusion",
     "fsq_theory.temporal._diffusion.token_loss_time",
-    "fsq_theory.temporal._persistence.CausalPrediction",
-    "fsq_theory.temporal._persistence.EntropyRateBounds",
-    "fsq_theory.temporal._persistence.FlipRate",
-    "fsq_theory.temporal._persistence.TokenPersistenceMC",
-    "fsq_theory.temporal._persistence.bivariate_normal_cdf",
-    "fsq_theory.temporal._persistence.causal_prediction",
-    "fsq_theory.temporal._persistence.consecutive_token_pmf",
-    "fsq_theory.temporal._persistence.entropy_rate_bounds",
-    "fsq_theory.temporal._persistence.flip_rate",
-    "fsq_theory.temporal._persistence.predictive_token_distribution",
-    "fsq_theory.temporal._persistence.simulate_token_persistence",
-    "fsq_theory.temporal._persistence.token_persistence",
-    "fsq_theory.temporal._persistence.token_sequence_pmf",
-    "fsq_theory.temporal._persistence.vector_token_persistence",
 }
 
 

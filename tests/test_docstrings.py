@@ -144,15 +144,6 @@ NOT_YET = {
     "fsq_theory.sources.UniformSource",
     "fsq_theory.stats.QuantizationStats",
     "fsq_theory.stats.stream_stats",
-    "fsq_theory.temporal._diffusion.ForwardSimulation",
-    "fsq_theory.temporal._diffusion.TokenDiffusion",
-    "fsq_theory.temporal._diffusion.alpha_bar",
-    "fsq_theory.temporal._diffusion.beta_schedule",
-    "fsq_theory.temporal._diffusion.code_grid_pmfs",
-    "fsq_theory.temporal._diffusion.simulate_forward",
-    "fsq_theory.temporal._diffusion.snr",
-    "fsq_theory.temporal._diffusion.token_diffusion",
-    "fsq_theory.temporal._diffusion.token_loss_time",
 }
 
 

@@ -503,10 +503,10 @@ def token_loss_time(result: TokenDiffusion, fraction: float = 0.5, *, which: str
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ForwardSimulation:
-    r"""Step-by-step simulation of the forward chain,
-    :math:`z_t = \sqrt{1-\beta_t}z_{t-1} + \sqrt{\beta_t}\varepsilon_t`.
+    r"""Step-by-step simulation of the forward chain (see :func:`simulate_forward`).
 
-    Returned by :func:`simulate_forward`; survivals are fractions of chains.
+    The chain is :math:`z_t = \sqrt{1-\beta_t}z_{t-1} + \sqrt{\beta_t}\varepsilon_t`;
+    survivals are fractions of chains.
 
     Attributes
     ----------

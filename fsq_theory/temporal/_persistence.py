@@ -257,8 +257,11 @@ def token_persistence(sq, rho, *, variance=1.0) -> float:
 
 
 def vector_token_persistence(fsq, rho, *, scale=1.0, variance=1.0) -> float:
-    r"""Persistence of the whole FSQ token, :math:`P(K_t = K_{t-1}) = \prod_i P(Z^{(i)}_t =
-    Z^{(i)}_{t-1})`, per vector.
+    r"""Persistence of the whole FSQ token between consecutive frames, exactly (per vector).
+
+    .. math::
+
+        P(K_t = K_{t-1}) = \prod_{i=1}^d P\big(Z^{(i)}_t = Z^{(i)}_{t-1}\big).
 
     The coordinates are independent AR(1) sequences with the common correlation ``rho`` and
     variances ``variance`` (scalar or per dimension), encoded as ``z = scale * x``; a token keeps

@@ -39,7 +39,8 @@ clean:
 	rm -rf $(VENV) build *.egg-info
 
 # The paper needs TeX, installed from Debian packages only here (not by `make test`/`make figures`).
-paper: figures
+# It is built from the committed figures; `make figures paper` regenerates them first.
+paper: $(VENV)/.installed
 	command -v pdflatex >/dev/null || (apt-get update && apt-get install -y --no-install-recommends \
 	    texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended)
 	$(BIN)/python scripts/make_paper_tables.py

@@ -258,12 +258,19 @@ def check_decoder(decoder) -> str:
     return _DECODER_ALIASES[decoder]
 
 
-def resolve_decoder(decoder, reconstruction, *, owner: str, allow_none: bool = False):
-    """The decoder to use, from ``decoder`` and the deprecated keyword ``reconstruction``."""
+def resolve_decoder(decoder, reconstruction, *, owner: str, allow_none: bool = False,
+                    allow_tables: bool = False):
+    """The decoder to use, from ``decoder`` and the deprecated keyword ``reconstruction``.
+
+    ``allow_tables``: explicit per-dimension reconstruction tables (a sequence of arrays, e.g. a
+    learned decoder's points) pass through for the caller to validate.
+    """
     decoder = renamed_keyword("reconstruction", "decoder", reconstruction, decoder, owner=owner,
                               default=DECODER_DEFAULT)
     if decoder is None and allow_none:
         return None
+    if allow_tables and not isinstance(decoder, str) and decoder is not None:
+        return decoder
     return check_decoder(decoder)
 
 

@@ -95,7 +95,8 @@ def stream_stats_dask(quantizer, source, n, *, rng=None, partition_rows=1 << 24,
     4.6101
     """
     rng = v.resolve_rng(rng, seed, owner="stream_stats_dask")
-    decoder = v.resolve_decoder(decoder, reconstruction, owner="stream_stats_dask", allow_none=True)
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="stream_stats_dask", allow_none=True,
+                                allow_tables=True)
     try:
         import dask
     except ImportError:  # pragma: no cover - depends on the environment

@@ -273,7 +273,8 @@ def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=Fa
     >>> round(st.entropy_bits, 2), st.usage, round(st.mse_code, 4)
     (9.88, 1.0, 0.0168)
     """
-    decoder = v.resolve_decoder(decoder, reconstruction, owner="stream_stats", allow_none=True)
+    decoder = v.resolve_decoder(decoder, reconstruction, owner="stream_stats", allow_none=True,
+                                allow_tables=True)
     rng = v.resolve_rng(rng, seed, owner="stream_stats")
     plan = _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit)
     source, n, chunk = plan.source, plan.n, plan.chunk

@@ -191,3 +191,16 @@ def test_real_bound_has_one_owner():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert ft.RealBound.of(f) is f.real_bound
+
+
+def test_a_learned_decoder_is_a_table_of_points():
+    # the path ARCHITECTURE.md describes: explicit per-cell points stream through the kernels and
+    # give the same MSE as the closed form on the same points
+    fsq = FSQ([5])
+    sq = fsq.scalar_quantizers()[0]
+    pts = 0.9 * sq.points  # some "learned" reconstruction
+    st = ft.stream_stats(fsq, GaussianSource(dim=1), 400_000, rng=3, decoder=[pts])
+    exact = ft.quantizer_performance(sq.with_points(pts), stats.norm(), decoder="grid").mse
+    x = next(GaussianSource(dim=1).chunks(400_000, rng=3))[:, 0]
+    se = np.std((x - pts[sq.encode(x)]) ** 2) / np.sqrt(x.size)
+    assert abs(st.mse_source - exact) < 4 * se

@@ -35,10 +35,32 @@ _PRODUCT_ENTRIES_MAX = 1 << 24  # |X| * |Y| of a materialized product channel (1
 
 
 def log_base_factor(base) -> float:
-    """Factor converting bits to ``base`` units: ``value_in_base = value_bits * factor``.
+    r"""Factor converting bits to ``base`` units: ``value_in_base = value_bits * factor``.
 
-    ``base`` follows the package's one rule (:func:`fsq_theory._validation.log_base`): a real
-    > 0 and != 1, or ``"bits"``/``"nats"``/``"e"``.
+    .. math::
+
+        f(b) = \frac{\ln 2}{\ln b} = \log_b 2
+
+    Parameters
+    ----------
+    base : float or str
+        Logarithm base, following the package's one rule
+        (:func:`fsq_theory._validation.log_base`): a real > 0 and != 1, or
+        ``"bits"``/``"nats"``/``"e"``.
+
+    Returns
+    -------
+    float
+        :math:`\log_b 2`; 1.0 for bits.
+
+    Examples
+    --------
+    >>> log_base_factor(2)
+    1.0
+    >>> round(log_base_factor("nats"), 6)   # ln 2
+    0.693147
+    >>> round(log_base_factor(10), 6)       # log10 2
+    0.30103
     """
     return math.log(2.0) / v.log_base(base)
 
@@ -91,14 +113,17 @@ class DiscreteChannel:
 
     @property
     def name(self) -> str:
+        """Label used in tables and figures."""
         return self._name
 
     @property
     def n_inputs(self) -> int:
+        """Size of the input alphabet (rows of ``W``)."""
         return self._W.shape[0]
 
     @property
     def n_outputs(self) -> int:
+        """Size of the output alphabet (columns of ``W``)."""
         return self._W.shape[1]
 
     def __repr__(self) -> str:
@@ -110,11 +135,49 @@ class DiscreteChannel:
     __hash__ = None
 
     def output_distribution(self, q) -> np.ndarray:
-        """:math:`(qW)(y) = \\sum_x q(x) W(y|x)` for an input distribution ``q``."""
+        """Output distribution :math:`(qW)(y) = \\sum_x q(x) W(y|x)`.
+
+        Parameters
+        ----------
+        q : array_like, shape (n_inputs,)
+            Input distribution (non-negative, summing to 1).
+
+        Returns
+        -------
+        ndarray, shape (n_outputs,)
+            The output distribution :math:`qW`.
+
+        Examples
+        --------
+        >>> bec(0.25).output_distribution([0.5, 0.5])
+        array([0.375, 0.25 , 0.375])
+        """
         return check_input_distribution(q, self.n_inputs) @ self._W
 
     def mutual_information(self, q, *, base=2) -> float:
-        r""":math:`I(q; W) = \sum_{x,y} q(x) W(y|x) \log \frac{W(y|x)}{(qW)(y)}` (per channel use)."""
+        r"""Mutual information between input and output for the input distribution ``q``.
+
+        .. math::
+
+            I(q; W) = \sum_{x,y} q(x) W(y|x) \log \frac{W(y|x)}{(qW)(y)}
+
+        Parameters
+        ----------
+        q : array_like, shape (n_inputs,)
+            Input distribution (non-negative, summing to 1).
+        base : float or str, keyword-only
+            2 (bits, default) or ``"nats"``.
+
+        Returns
+        -------
+        float
+            :math:`I(q; W)` in ``base`` units per channel use.
+
+        Examples
+        --------
+        >>> round(bsc(0.11).mutual_information([0.5, 0.5]), 6)   # 1 - h(0.11)
+        0.500084
+        """
         q = check_input_distribution(q, self.n_inputs)
         return float(q @ _row_divergences_bits(self._W, q @ self._W)) * log_base_factor(base)
 
@@ -123,6 +186,26 @@ class DiscreteChannel:
 
         Index convention: the pair ``(x_1, x_2)`` has index ``x_1 + n_1 x_2`` (``self`` least
         significant), the same mixed-radix order as FSQ codebook indices.
+
+        Parameters
+        ----------
+        other : DiscreteChannel
+            The second channel (at most 2**24 entries in the product matrix).
+
+        Returns
+        -------
+        DiscreteChannel
+            The product channel, ``n_inputs * other.n_inputs`` inputs.
+
+        Examples
+        --------
+        Capacity adds over parallel channels:
+
+        >>> ch = bsc(0.11).product(bec(0.25))
+        >>> ch.n_inputs, ch.n_outputs
+        (4, 6)
+        >>> round(capacity(ch), 6), round(capacity(bsc(0.11)) + 0.75, 6)
+        (1.250084, 1.250084)
         """
         if not isinstance(other, DiscreteChannel):
             raise TypeError(f"other must be a DiscreteChannel, got {type(other).__name__}")
@@ -162,19 +245,91 @@ def _check_probability(name: str, p) -> float:
 
 
 def bsc(p) -> DiscreteChannel:
-    """Binary symmetric channel with crossover probability ``p`` in [0, 1]."""
+    r"""Binary symmetric channel with crossover probability ``p``.
+
+    .. math::
+
+        W = \begin{pmatrix} 1-p & p \\ p & 1-p \end{pmatrix},
+        \qquad C = 1 - h(p) \text{ bits}
+
+    Parameters
+    ----------
+    p : float
+        Crossover probability, in [0, 1].
+
+    Returns
+    -------
+    DiscreteChannel
+        Two inputs, two outputs, named ``"BSC(p)"``.
+
+    Examples
+    --------
+    >>> bsc(0.1).W
+    array([[0.9, 0.1],
+           [0.1, 0.9]])
+    >>> round(capacity(bsc(0.11)), 6), round(1 - binary_entropy(0.11), 6)
+    (0.500084, 0.500084)
+    """
     p = _check_probability("p", p)
     return DiscreteChannel([[1 - p, p], [p, 1 - p]], name=f"BSC({p:g})")
 
 
 def bec(e) -> DiscreteChannel:
-    """Binary erasure channel with erasure probability ``e`` in [0, 1]; outputs (0, erasure, 1)."""
+    r"""Binary erasure channel with erasure probability ``e``; outputs (0, erasure, 1).
+
+    .. math::
+
+        W = \begin{pmatrix} 1-e & e & 0 \\ 0 & e & 1-e \end{pmatrix},
+        \qquad C = 1 - e \text{ bits}
+
+    Parameters
+    ----------
+    e : float
+        Erasure probability, in [0, 1].
+
+    Returns
+    -------
+    DiscreteChannel
+        Two inputs, three outputs (0, erasure, 1), named ``"BEC(e)"``.
+
+    Examples
+    --------
+    >>> bec(0.25).W
+    array([[0.75, 0.25, 0.  ],
+           [0.  , 0.25, 0.75]])
+    >>> round(capacity(bec(0.25)), 6)
+    0.75
+    """
     e = _check_probability("e", e)
     return DiscreteChannel([[1 - e, e, 0.0], [0.0, e, 1 - e]], name=f"BEC({e:g})")
 
 
 def z_channel(p) -> DiscreteChannel:
-    """Z channel: input 0 is received perfectly, input 1 flips to 0 with probability ``p``."""
+    r"""Z channel: input 0 is received perfectly, input 1 flips to 0 with probability ``p``.
+
+    .. math::
+
+        W = \begin{pmatrix} 1 & 0 \\ p & 1-p \end{pmatrix},
+        \qquad C = \log_2\bigl(1 + (1-p)\,p^{p/(1-p)}\bigr) \text{ bits}
+
+    Parameters
+    ----------
+    p : float
+        Probability that input 1 is received as 0, in [0, 1].
+
+    Returns
+    -------
+    DiscreteChannel
+        Two inputs, two outputs, named ``"Z(p)"``.
+
+    Examples
+    --------
+    >>> z_channel(0.5).W
+    array([[1. , 0. ],
+           [0.5, 0.5]])
+    >>> round(capacity(z_channel(0.5)), 6), round(math.log2(1.25), 6)   # C = log2(5/4)
+    (0.321928, 0.321928)
+    """
     p = _check_probability("p", p)
     return DiscreteChannel([[1.0, 0.0], [p, 1 - p]], name=f"Z({p:g})")
 
@@ -191,6 +346,27 @@ def fsq_code_quantizers(fsq: FSQ) -> tuple[ScalarQuantizer, ...]:
     :math:`\pm\infty` (saturation). These are exactly the z-space thresholds of
     ``fsq.scalar_quantizers()`` mapped through the bound (tested), extended beyond the bound's
     range, where ``bound^{-1}`` does not exist, by saturating to the outer code.
+
+    Parameters
+    ----------
+    fsq : FSQ
+        The quantizer; its ``levels`` and ``symmetric`` mode fix the code grid
+        :math:`c_k = (k - \lfloor L/2\rfloor)/\lfloor L/2\rfloor` (default) or
+        :math:`c_k = 2k/(L-1) - 1` (symmetric), :math:`k = 0..L-1`.
+
+    Returns
+    -------
+    tuple of ScalarQuantizer
+        One per FSQ dimension: thresholds at the midpoints, points the code values (code units).
+
+    Examples
+    --------
+    >>> from fsq_theory.quantizer import FSQ
+    >>> q3, q5 = fsq_code_quantizers(FSQ([3, 5]))
+    >>> q3.thresholds, q3.points
+    (array([-0.5,  0.5]), array([-1.,  0.,  1.]))
+    >>> q5.thresholds
+    array([-0.75, -0.25,  0.25,  0.75])
     """
     return tuple(ScalarQuantizer((c[:-1] + c[1:]) / 2, c) for c in _real_codes(fsq))
 
@@ -266,6 +442,25 @@ def fsq_awgn_channel(levels, snr_db, *, dim=None, eps: float = 1e-3, symmetric: 
     ----------
     J. G. Proakis, *Digital Communications*, 4th ed., sec. 5.2.8 (symbol error of PAM); Gallager
     (1968) sec. 4.2 (discrete memoryless channels).
+
+    Examples
+    --------
+    Three levels at 10 dB: codes (-1, 0, 1), mean energy 2/3, :math:`\sigma^2 = 1/15`; a
+    neighbour is reached with probability :math:`\Phi(-0.5/\sigma)`, the other end never
+    (to 6 decimals):
+
+    >>> from scipy.stats import norm
+    >>> ch = fsq_awgn_channel([3], 10.0)
+    >>> ch
+    DiscreteChannel(name='FSQ[3] @ 10 dB', n_inputs=3, n_outputs=3)
+    >>> np.round(ch.W, 6)
+    array([[0.973596, 0.026404, 0.      ],
+           [0.026404, 0.947192, 0.026404],
+           [0.      , 0.026404, 0.973596]])
+    >>> round(float(norm.cdf(-0.5 * math.sqrt(15))), 6)
+    0.026404
+    >>> fsq_awgn_channel([3, 4], 10.0).n_inputs     # the product channel over 12 tokens
+    12
     """
     fsq = FSQ(levels, eps=eps, symmetric=symmetric)
     snr_db = v.check_real("snr_db", snr_db)
@@ -297,7 +492,7 @@ def fsq_awgn_channel(levels, snr_db, *, dim=None, eps: float = 1e-3, symmetric: 
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CapacityResult:
-    r"""Capacity of a DMC with a certificate.
+    r"""Capacity of a DMC with a certificate (returned by :func:`capacity_result`).
 
     Attributes
     ----------
@@ -305,16 +500,26 @@ class CapacityResult:
         Lower bound :math:`I(q; W)` at the returned ``input_distribution`` (in ``base`` units
         per channel use); the true capacity lies in ``[capacity, upper_bound]``.
     upper_bound : float
-        :math:`\max_x D(W(\cdot|x) \| qW) \ge C` (Gallager 1968, Thm 4.5.1 / the dual bound).
+        :math:`\max_x D(W(\cdot|x) \| qW) \ge C` (Gallager 1968, Thm 4.5.1 / the dual bound),
+        ``base`` units per channel use.
     gap : float
-        ``upper_bound - capacity`` (>= 0), the certified accuracy.
-    input_distribution : ndarray
-        Capacity-achieving input distribution (approximately).
-    output_distribution : ndarray
-        :math:`qW`.
+        ``upper_bound - capacity`` (>= 0), the certified accuracy, ``base`` units per channel use.
+    input_distribution : ndarray, shape (n_inputs,)
+        Capacity-achieving input distribution (approximately; probabilities).
+    output_distribution : ndarray, shape (n_outputs,)
+        :math:`qW` (probabilities).
     iterations : int
+        Blahut–Arimoto iterations used (count).
     base : float
-        Units: 2 for bits.
+        Logarithm base of the units: 2.0 for bits, :math:`e` for nats.
+
+    Examples
+    --------
+    >>> r = capacity_result(z_channel(0.5))
+    >>> round(r.capacity, 6), r.gap <= 1e-12, np.round(r.input_distribution, 6)
+    (0.321928, True, array([0.6, 0.4]))
+    >>> r.base
+    2.0
     """
 
     capacity: float
@@ -326,6 +531,7 @@ class CapacityResult:
     base: float
 
     def to_frame(self):
+        """Table of the input distribution: columns ``input`` (index) and ``q``."""
         import pandas as pd
 
         return pd.DataFrame({"input": np.arange(len(self.input_distribution)),
@@ -342,12 +548,35 @@ def capacity_result(W, *, tol: float = 1e-12, max_iter: int = 100_000, base=2) -
     Parameters
     ----------
     W : DiscreteChannel or array_like
+        The channel, or its row-stochastic matrix (rows: inputs, columns: outputs).
     tol : float, keyword-only
         Certified gap to reach, in bits (> 0).
     max_iter : int, keyword-only
-        Raise RuntimeError if the gap is not reached (report the gap obtained).
-    base : keyword-only
-        Units of the result (2: bits per channel use; ``"nats"``).
+        Iteration limit: RuntimeError (reporting the gap obtained) if the gap is not reached.
+    base : float or str, keyword-only
+        Units of the result (2: bits per channel use, default; ``"nats"``).
+
+    Returns
+    -------
+    CapacityResult
+        Capacity, its certified upper bound and gap, and the optimizing input distribution.
+
+    References
+    ----------
+    Blahut (1972); Arimoto (1972); Gallager (1968), Thm 4.5.1 (see the module docstring).
+
+    Examples
+    --------
+    The Z channel with :math:`p = 1/2` has :math:`C = \log_2(5/4)` bits at
+    :math:`q = (3/5, 2/5)`:
+
+    >>> r = capacity_result(z_channel(0.5))
+    >>> round(r.capacity, 6), round(math.log2(5 / 4), 6)
+    (0.321928, 0.321928)
+    >>> np.round(r.input_distribution, 6), bool(r.capacity <= r.upper_bound)
+    (array([0.6, 0.4]), True)
+    >>> round(capacity_result(bsc(0.5), base="nats").capacity, 6)   # a useless channel
+    0.0
     """
     ch = check_channel(W)
     tol = v.check_real("tol", tol, minimum=0.0, strict_minimum=True)
@@ -396,11 +625,65 @@ def _ba_step(q: np.ndarray, d_shifted: np.ndarray, step: float) -> np.ndarray:
 
 
 def capacity(W, *, tol: float = 1e-12, base=2) -> float:
-    """Capacity of ``W`` in ``base`` units per channel use (bits by default); see :func:`capacity_result`."""
+    r"""Capacity :math:`C = \max_q I(q; W)` of ``W`` in ``base`` units per channel use.
+
+    The lower end of the certified bracket of :func:`capacity_result` (Blahut–Arimoto).
+
+    Parameters
+    ----------
+    W : DiscreteChannel or array_like
+        The channel, or its row-stochastic matrix (rows: inputs, columns: outputs).
+    tol : float, keyword-only
+        Certified gap, in bits (> 0).
+    base : float or str, keyword-only
+        Units of the result (2: bits per channel use, default; ``"nats"``).
+
+    Returns
+    -------
+    float
+        Capacity, within ``tol`` bits below the true value.
+
+    Examples
+    --------
+    >>> round(capacity(bsc(0.11)), 6), round(1 - binary_entropy(0.11), 6)   # C = 1 - h(p)
+    (0.500084, 0.500084)
+    >>> round(capacity(bec(0.25)), 6)                                         # C = 1 - e
+    0.75
+    >>> round(capacity(np.eye(4), base="nats"), 6), round(math.log(4), 6)     # noiseless
+    (1.386294, 1.386294)
+    """
     return capacity_result(W, tol=tol, base=base).capacity
 
 
 def binary_entropy(p, *, base=2) -> float:
-    """:math:`h(p) = -p\\log p - (1-p)\\log(1-p)` (0 at p in {0, 1})."""
+    r"""Binary entropy function.
+
+    .. math::
+
+        h(p) = -p\log p - (1-p)\log(1-p)
+
+    with :math:`0 \log 0 = 0` (so :math:`h(0) = h(1) = 0`).
+
+    Parameters
+    ----------
+    p : float
+        Probability, in [0, 1].
+    base : float or str, keyword-only
+        Logarithm base (2: bits, default; ``"nats"``).
+
+    Returns
+    -------
+    float
+        :math:`h(p)` in ``base`` units.
+
+    Examples
+    --------
+    >>> binary_entropy(0.5), binary_entropy(0.0)
+    (1.0, 0.0)
+    >>> round(binary_entropy(0.11), 6)
+    0.499916
+    >>> round(binary_entropy(0.5, base="nats"), 6)   # ln 2
+    0.693147
+    """
     p = _check_probability("p", p)
     return float(special.entr(p) + special.entr(1 - p)) / math.log(2.0) * log_base_factor(base)

@@ -78,7 +78,7 @@ def _powered(W: np.ndarray, rho: float) -> np.ndarray:
 
 def _e0_bits(Wp: np.ndarray, q: np.ndarray, rho: float) -> float:
     alpha = q @ Wp
-    return -math.log2(float(np.sum(alpha ** (1.0 + rho))))
+    return 0.0 - math.log2(float(np.sum(alpha ** (1.0 + rho))))  # 0.0 - 0.0 is +0.0, not -0.0
 
 
 def gallager_e0(W, rho, q=None, *, base=2) -> float:
@@ -91,16 +91,30 @@ def gallager_e0(W, rho, q=None, *, base=2) -> float:
     Parameters
     ----------
     W : DiscreteChannel or array_like
-    rho : float in [0, 1]
-        (Use :func:`sphere_packing_exponent` for :math:`\rho > 1`.)
+        The channel, or its row-stochastic matrix (rows: inputs, columns: outputs).
+    rho : float
+        :math:`\rho \in [0, 1]` (use :func:`sphere_packing_exponent` for :math:`\rho > 1`).
     q : array_like or None
         Input distribution; ``None`` is uniform.
-    base : keyword-only
+    base : float or str, keyword-only
         2 (bits, default) or ``"nats"``.
+
+    Returns
+    -------
+    float
+        :math:`E_0(\rho, q)` in ``base`` units per channel use; 0 at :math:`\rho = 0`.
 
     References
     ----------
     Gallager (1968), eq. (5.6.14).
+
+    Examples
+    --------
+    BSC, uniform :math:`q`: :math:`E_0(1, q) = 1 - \log_2(1 + 2\sqrt{p(1-p)}) = 1 - \log_2 1.6`:
+
+    >>> from fsq_theory.coding import bsc
+    >>> round(gallager_e0(bsc(0.1), 1.0), 6), round(1 - math.log2(1.6), 6)
+    (0.321928, 0.321928)
     """
     ch = check_channel(W)
     rho = _check_rho(rho)
@@ -180,25 +194,33 @@ def _max_e0(W: np.ndarray, rho: float, q0=None) -> _E0Max:
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ExponentResult:
-    """An error exponent at one rate, with its optimizing parameters.
+    """An error exponent at one rate, with its optimizing parameters (``*_exponent_result``).
 
     Attributes
     ----------
     exponent : float
         Exponent in ``base`` units per channel use (``inf`` when unbounded).
     rate : float
-        The rate :math:`R`, same units.
+        The rate :math:`R`, ``base`` units per channel use.
     rho : float
-        Optimizing :math:`\\rho` (``inf`` when the supremum is not attained).
-    input_distribution : ndarray
-        Optimizing input distribution :math:`q`.
+        Optimizing :math:`\\rho` (dimensionless; ``inf`` when the supremum is not attained).
+    input_distribution : ndarray, shape (n_inputs,)
+        Optimizing input distribution :math:`q` (probabilities).
     kind : str
         ``"random_coding"``, ``"sphere_packing"`` or ``"expurgated"``.
     base : float
+        Logarithm base of the units: 2.0 for bits, :math:`e` for nats.
     certified : bool
         Whether the maximization over ``q`` is known to be global (always for :math:`E_r` and
         :math:`E_{sp}`, whose inner problem is convex; for :math:`E_{ex}` when the matrix
         :math:`B^{1/\\rho}` is positive semidefinite).
+
+    Examples
+    --------
+    >>> from fsq_theory.coding import bsc
+    >>> r = random_coding_exponent_result(bsc(0.1), 0.1)
+    >>> r.kind, round(r.exponent, 6), r.rho, r.input_distribution
+    ('random_coding', 0.221928, 1.0, array([0.5, 0.5]))
     """
 
     exponent: float
@@ -242,7 +264,26 @@ def _maximize_over_rho(f, lo: float, hi: float, grid: np.ndarray, *, patience: i
 def random_coding_exponent_result(W, R, *, base=2) -> ExponentResult:
     r"""Random-coding exponent :math:`E_r(R) = \max_{0\le\rho\le1}\max_q[E_0(\rho,q)-\rho R]`.
 
-    See :func:`random_coding_exponent`.
+    See :func:`random_coding_exponent` (definition, references).
+
+    Parameters
+    ----------
+    W, R, base
+        As in :func:`random_coding_exponent`.
+
+    Returns
+    -------
+    ExponentResult
+        ``kind="random_coding"``; ``rho`` in [0, 1].
+
+    Examples
+    --------
+    Below the critical rate the optimum is at :math:`\rho = 1` and :math:`E_r = R_0 - R`:
+
+    >>> from fsq_theory.coding import bsc
+    >>> r = random_coding_exponent_result(bsc(0.1), 0.1)
+    >>> r.rho, round(r.exponent, 6), round(cutoff_rate(bsc(0.1)) - 0.1, 6)
+    (1.0, 0.221928, 0.221928)
     """
     ch = check_channel(W)
     factor = log_base_factor(base)
@@ -273,14 +314,30 @@ def random_coding_exponent(W, R, *, base=2) -> float:
     Parameters
     ----------
     W : DiscreteChannel or array_like
+        The channel, or its row-stochastic matrix (rows: inputs, columns: outputs).
     R : float
         Rate in ``base`` units per channel use, in ``[0, log n_inputs]``.
-    base : keyword-only
+    base : float or str, keyword-only
         2 (bits, default) or ``"nats"``; applies to ``R`` and the result.
+
+    Returns
+    -------
+    float
+        :math:`E_r(R)` in ``base`` units per channel use.
 
     References
     ----------
     Gallager (1968), Thm 5.6.2 and eq. (5.6.16).
+
+    Examples
+    --------
+    BSC(0.1): above the critical rate :math:`E_r(R) = D(\delta\|p)` with :math:`h(\delta) = 1 - R`;
+    :math:`\delta = 0.2` gives :math:`D(0.2\|0.1) = 0.2 + 0.8\log_2(8/9)`:
+
+    >>> from fsq_theory.coding import binary_entropy, bsc
+    >>> R = 1 - binary_entropy(0.2)
+    >>> round(random_coding_exponent(bsc(0.1), R), 6), round(0.2 + 0.8 * math.log2(8 / 9), 6)
+    (0.06406, 0.06406)
     """
     return random_coding_exponent_result(W, R, base=base).exponent
 
@@ -294,6 +351,29 @@ def zero_rate_limit(W, *, base=2) -> float:
 
     (Gallager 1968, eq. (5.8.6)); solved as a linear program. 0 when some output is reachable from
     every input (e.g. the BSC, the BEC, any channel with all entries positive).
+
+    Parameters
+    ----------
+    W : DiscreteChannel or array_like
+        The channel, or its row-stochastic matrix (rows: inputs, columns: outputs).
+    base : float or str, keyword-only
+        2 (bits, default) or ``"nats"``.
+
+    Returns
+    -------
+    float
+        :math:`R_\infty \ge 0` in ``base`` units per channel use.
+
+    Examples
+    --------
+    Noiseless binary channel: 1 bit; three-input noisy typewriter (input :math:`x` reaches
+    :math:`x` and :math:`x+1 \bmod 3`): :math:`\log_2(3/2)`.
+
+    >>> zero_rate_limit(np.eye(2))
+    1.0
+    >>> W = [[0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [0.5, 0.0, 0.5]]
+    >>> round(zero_rate_limit(W), 6), round(math.log2(1.5), 6)
+    (0.584963, 0.584963)
     """
     ch = check_channel(W)
     A = (ch.W > 0).astype(np.float64)  # inputs x outputs
@@ -304,7 +384,7 @@ def zero_rate_limit(W, *, base=2) -> float:
     res = optimize.linprog(c, A_ub=np.hstack([A.T, -np.ones((m, 1))]), b_ub=np.zeros(m),
                            A_eq=np.hstack([np.ones((1, n)), np.zeros((1, 1))]), b_eq=[1.0],
                            bounds=[(0, None)] * n + [(None, None)], method="highs")
-    return max(-math.log2(res.x[-1]), 0.0) * log_base_factor(base)
+    return max(0.0 - math.log2(res.x[-1]), 0.0) * log_base_factor(base)  # no -0.0
 
 
 def sphere_packing_exponent_result(W, R, *, base=2, rho_max: float = 1e6) -> ExponentResult:
@@ -313,6 +393,30 @@ def sphere_packing_exponent_result(W, R, *, base=2, rho_max: float = 1e6) -> Exp
     ``inf`` for :math:`R \le R_\infty` (:func:`zero_rate_limit`). The supremum over
     :math:`\rho` is searched on ``[0, rho_max]``; a maximizer at ``rho_max`` raises (the rate is
     too close to :math:`R_\infty` for the search).
+
+    Parameters
+    ----------
+    W, R, base
+        As in :func:`sphere_packing_exponent` (see it for the references).
+    rho_max : float, keyword-only
+        Upper end (>= 1) of the search over :math:`\rho`.
+
+    Returns
+    -------
+    ExponentResult
+        ``kind="sphere_packing"``; ``exponent`` and ``rho`` are ``inf`` for :math:`R \le R_\infty`.
+
+    Examples
+    --------
+    BSC(0.1), :math:`R = 1 - h(0.2)`: :math:`E_{sp}(R) = D(0.2\|0.1)`, attained at
+    :math:`\rho = \ln\frac{1-p}{p}\big/\ln\frac{1-\delta}{\delta} - 1 = \log_2 3 - 1`:
+
+    >>> from fsq_theory.coding import binary_entropy, bsc
+    >>> r = sphere_packing_exponent_result(bsc(0.1), 1 - binary_entropy(0.2))
+    >>> round(r.exponent, 6), round(0.2 + 0.8 * math.log2(8 / 9), 6)
+    (0.06406, 0.06406)
+    >>> round(r.rho, 6), round(math.log2(3) - 1, 6)
+    (0.584963, 0.584963)
     """
     ch = check_channel(W)
     factor = log_base_factor(base)
@@ -349,13 +453,41 @@ def sphere_packing_exponent(W, R, *, base=2) -> float:
 
         E_{sp}(R) = \sup_{\rho\ge0}\ \max_q\ [E_0(\rho, q) - \rho R]
 
-    A lower bound on the exponent of every code: :math:`E_r(R) \le E_{sp}(R)`, with equality for
-    :math:`R \ge R_{crit}`.
+    An upper bound on the error exponent of every code (every code has
+    :math:`P_e \ge 2^{-n[E_{sp}(R - o(1)) + o(1)]}`): :math:`E_r(R) \le E_{sp}(R)`, with
+    equality for :math:`R \ge R_{crit}`. ``inf`` for :math:`R \le R_\infty`
+    (:func:`zero_rate_limit`).
+
+    Parameters
+    ----------
+    W : DiscreteChannel or array_like
+        The channel, or its row-stochastic matrix (rows: inputs, columns: outputs).
+    R : float
+        Rate in ``base`` units per channel use, in ``[0, log n_inputs]``.
+    base : float or str, keyword-only
+        2 (bits, default) or ``"nats"``; applies to ``R`` and the result.
+
+    Returns
+    -------
+    float
+        :math:`E_{sp}(R)` in ``base`` units per channel use (``inf`` for :math:`R \le R_\infty`).
 
     References
     ----------
     C. E. Shannon, R. G. Gallager, E. R. Berlekamp, "Lower bounds to error probability for coding
     on discrete memoryless channels I", Inf. Control 10 (1967); Gallager (1968), Thm 5.8.1.
+
+    Examples
+    --------
+    Above the critical rate it equals :math:`E_r(R)`; for the BSC both are
+    :math:`D(\delta\|p)` with :math:`h(\delta) = 1 - R`:
+
+    >>> from fsq_theory.coding import binary_entropy, bsc
+    >>> W, R = bsc(0.1), 1 - binary_entropy(0.2)
+    >>> round(sphere_packing_exponent(W, R), 6), round(random_coding_exponent(W, R), 6)
+    (0.06406, 0.06406)
+    >>> sphere_packing_exponent(np.eye(2), 0.5)     # R below R_inf = 1 bit: no errors needed
+    inf
     """
     return sphere_packing_exponent_result(W, R, base=base).exponent
 
@@ -390,8 +522,25 @@ def _min_quadratic(A: np.ndarray, q0: np.ndarray):
 def expurgated_exponent_result(W, R, *, base=2) -> ExponentResult:
     r"""Expurgated exponent :math:`E_{ex}(R) = \sup_{\rho\ge1}\max_q[E_x(\rho,q)-\rho R]`.
 
-    See :func:`expurgated_exponent`. The supremum over :math:`\rho \ge 1` is taken over
-    :math:`s = 1/\rho \in (0, 1]`.
+    See :func:`expurgated_exponent` (definition, references). The supremum over
+    :math:`\rho \ge 1` is taken over :math:`s = 1/\rho \in (0, 1]`.
+
+    Parameters
+    ----------
+    W, R, base
+        As in :func:`expurgated_exponent`.
+
+    Returns
+    -------
+    ExponentResult
+        ``kind="expurgated"``; ``rho`` >= 1; ``certified`` False for a local optimum over ``q``.
+
+    Examples
+    --------
+    >>> from fsq_theory.coding import binary_entropy, bsc
+    >>> r = expurgated_exponent_result(bsc(0.1), 1 - binary_entropy(0.4))
+    >>> round(r.exponent, 6), bool(r.rho >= 1), r.certified
+    (0.294786, True, True)
     """
     ch = check_channel(W)
     factor = log_base_factor(base)
@@ -436,10 +585,37 @@ def expurgated_exponent(W, R, *, base=2) -> float:
     when :math:`B^{1/\rho}` is positive semidefinite (Jelinek 1968), always the case for binary
     inputs; elsewhere the result's ``certified`` flag is False (local optimum from two starts).
 
+    Parameters
+    ----------
+    W : DiscreteChannel or array_like
+        The channel, or its row-stochastic matrix (rows: inputs, columns: outputs).
+    R : float
+        Rate in ``base`` units per channel use, in ``[0, log n_inputs]``.
+    base : float or str, keyword-only
+        2 (bits, default) or ``"nats"``; applies to ``R`` and the result.
+
+    Returns
+    -------
+    float
+        :math:`E_{ex}(R)` in ``base`` units per channel use.
+
     References
     ----------
     Gallager (1968), Thm 5.7.1 and eqs. (5.7.10)–(5.7.20); F. Jelinek, "Evaluation of expurgated
     bound exponents", IEEE Trans. IT-14 (1968).
+
+    Examples
+    --------
+    BSC below :math:`R_x`: :math:`E_{ex}(R) = -\delta\log_2\bigl(2\sqrt{p(1-p)}\bigr)`,
+    :math:`h(\delta) = 1 - R` (Gilbert–Varshamov); :math:`-0.4\log_2 0.6` for :math:`p = 0.1`,
+    :math:`\delta = 0.4`, above :math:`E_r(R) = R_0 - R`:
+
+    >>> from fsq_theory.coding import binary_entropy, bsc
+    >>> R = 1 - binary_entropy(0.4)
+    >>> round(expurgated_exponent(bsc(0.1), R), 6), round(-0.4 * math.log2(0.6), 6)
+    (0.294786, 0.294786)
+    >>> round(random_coding_exponent(bsc(0.1), R), 6)
+    0.292879
     """
     return expurgated_exponent_result(W, R, base=base).exponent
 
@@ -447,9 +623,33 @@ def expurgated_exponent(W, R, *, base=2) -> float:
 def cutoff_rate(W, *, base=2) -> float:
     r"""Cutoff rate :math:`R_0 = \max_q E_0(1, q)` (bits per channel use by default).
 
+    :math:`R_0 = \max_q -\log \sum_y [\sum_x q(x)\sqrt{W(y|x)}]^2`.
+
+    Parameters
+    ----------
+    W : DiscreteChannel or array_like
+        The channel, or its row-stochastic matrix (rows: inputs, columns: outputs).
+    base : float or str, keyword-only
+        2 (bits, default) or ``"nats"``.
+
+    Returns
+    -------
+    float
+        :math:`R_0` in ``base`` units per channel use.
+
     References
     ----------
     Gallager (1968), eq. (5.6.27) and p. 142.
+
+    Examples
+    --------
+    BSC: :math:`R_0 = 1 - \log_2(1 + 2\sqrt{p(1-p)})`; BEC: :math:`R_0 = 1 - \log_2(1 + e)`:
+
+    >>> from fsq_theory.coding import bec, bsc
+    >>> round(cutoff_rate(bsc(0.1)), 6), round(1 - math.log2(1.6), 6)
+    (0.321928, 0.321928)
+    >>> round(cutoff_rate(bec(0.25)), 6), round(1 - math.log2(1.25), 6)
+    (0.678072, 0.678072)
     """
     ch = check_channel(W)
     return _max_e0(ch.W, 1.0).value * log_base_factor(base)
@@ -462,9 +662,30 @@ def critical_rate(W, *, base=2) -> float:
     :math:`\max_q E_0` is the partial derivative at :math:`q^*` (computed analytically). Below
     :math:`R_{crit}`, :math:`E_r(R) = R_0 - R`.
 
+    Parameters
+    ----------
+    W : DiscreteChannel or array_like
+        The channel, or its row-stochastic matrix (rows: inputs, columns: outputs).
+    base : float or str, keyword-only
+        2 (bits, default) or ``"nats"``.
+
+    Returns
+    -------
+    float
+        :math:`R_{crit}` in ``base`` units per channel use.
+
     References
     ----------
     Gallager (1968), eq. (5.6.30).
+
+    Examples
+    --------
+    BSC: :math:`R_{crit} = 1 - h(p_c)`, :math:`p_c = \sqrt p/(\sqrt p + \sqrt{1-p})`, which is
+    1/4 for :math:`p = 0.1`:
+
+    >>> from fsq_theory.coding import binary_entropy, bsc
+    >>> round(critical_rate(bsc(0.1)), 6), round(1 - binary_entropy(0.25), 6)
+    (0.188722, 0.188722)
     """
     ch = check_channel(W)
     m = _max_e0(ch.W, 1.0)

@@ -47,6 +47,7 @@ class RandomCodeSimulation:
     ci_low, ci_high : float
         Clopper–Pearson interval for the error probability at level ``confidence``.
     confidence : float
+        Level of that interval, in (0, 1).
     gallager_bound : float
         Finite-n bound :math:`\min_{0\le\rho\le1}(M-1)^\rho 2^{-nE_0(\rho,q)}` for the input
         distribution ``q`` used (Gallager 1968, Thm 5.6.1).
@@ -56,6 +57,20 @@ class RandomCodeSimulation:
         :math:`E_r(\log_2 M / n)` in bits.
     input_distribution : ndarray
         The i.i.d. codeword-symbol distribution (the maximizer of :math:`E_r`).
+
+    Notes
+    -----
+    ``pe``, ``ci_low``, ``ci_high``, ``gallager_bound`` and ``exponent_bound`` are block error
+    probabilities (unitless); rates and the exponent are in bits per channel use.
+
+    Examples
+    --------
+    >>> from fsq_theory.coding import bsc
+    >>> r = simulate_random_codes(bsc(0.1), 8, 0.25, trials=2000, rng=0)
+    >>> r.codewords, r.errors, r.trials
+    (4, 269, 2000)
+    >>> bool(r.ci_high <= r.gallager_bound <= r.exponent_bound)
+    True
     """
 
     n: int
@@ -75,6 +90,7 @@ class RandomCodeSimulation:
     input_distribution: np.ndarray
 
     def to_frame(self):
+        """One-row table of every field except ``input_distribution``."""
         import pandas as pd
 
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "input_distribution"}
@@ -117,27 +133,46 @@ def simulate_random_codes(W, n, R, *, trials: int = 10_000, rng=None,
     Parameters
     ----------
     W : DiscreteChannel or array_like
+        The channel, or its row-stochastic matrix (rows: inputs, columns: outputs).
     n : int
         Block length, >= 1.
     R : float
         Rate in bits per channel use, in ``[0, log2 n_inputs]``.
     trials : int, keyword-only
         Number of independent (codebook, noise) draws, >= 1.
-    rng : None, int, SeedSequence or Generator, keyword-only (``seed``: deprecated name)
-        An int, a ``SeedSequence``, a ``Generator`` or None. Codeword symbols and noise come
-        from counter-based streams keyed by ``SeedSequence(rng)``: trial ``t`` depends on
-        ``rng`` and ``t`` only.
+    rng : None, int, SeedSequence or Generator, keyword-only
+        SPEC 7 randomness. Codeword symbols and noise come from counter-based streams keyed by
+        ``SeedSequence(rng)``: trial ``t`` depends on ``rng`` and ``t`` only.
     confidence : float, keyword-only
         Level of the Clopper–Pearson interval, in (0, 1).
+    seed : int, keyword-only
+        Deprecated name of ``rng`` (DeprecationWarning).
 
     Returns
     -------
     RandomCodeSimulation
+        Error count, estimate with its interval, and the finite-n and exponential bounds.
 
     Raises
     ------
     ValueError
         If ``trials * M * n`` exceeds 2e10 symbol comparisons (ML decoding would take minutes).
+
+    References
+    ----------
+    R. G. Gallager, *Information Theory and Reliable Communication*, Wiley 1968, Thms 5.6.1–5.6.2.
+
+    Examples
+    --------
+    Four codewords of length 8 on BSC(0.1): the estimate, with its 99.9 % Clopper–Pearson
+    interval, lies below Gallager's finite-n bound, which lies below :math:`2^{-nE_r}`:
+
+    >>> from fsq_theory.coding import bsc
+    >>> r = simulate_random_codes(bsc(0.1), 8, 0.25, trials=2000, rng=0)
+    >>> round(r.pe, 4), round(r.ci_low, 4), round(r.ci_high, 4)
+    (0.1345, 0.1106, 0.1612)
+    >>> round(r.gallager_bound, 4), round(r.exponent_bound, 4)
+    (0.5026, 0.6348)
     """
     rng = v.resolve_rng(rng, seed, owner="simulate_random_codes")
     from scipy import stats

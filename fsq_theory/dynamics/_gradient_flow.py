@@ -92,27 +92,84 @@ def _code_derivatives(bm: RealBound, u: np.ndarray, kind: str):
 def code_potential_derivatives(fsq: FSQ, u, *, kind: str = "cosine"):
     r"""Code-space potential and its first two derivatives, :math:`(W, W', W'')` per coordinate.
 
+    .. math::
+
+        W_{\rm quadratic}(u) = \min_k \tfrac12 (u - c_k)^2,\qquad
+        W_{\rm cosine}(u) = \frac{\Delta^2}{4\pi^2}(1 - \cos\theta),\quad
+        \theta = \frac{2\pi(u+1)}{\Delta}.
+
     Parameters
     ----------
     fsq : FSQ
+        Quantizer whose code grid (per dimension) holds the minima of :math:`W`.
     u : array_like, shape (..., d)
         Values in code units (normally ``fsq.bound(z)``).
     kind : {"quadratic", "cosine"}, keyword-only
+        Potential (see the module notes); default ``"cosine"``.
 
     Returns
     -------
     tuple of three ndarrays, shape (..., d), float64
-        For ``"quadratic"`` :math:`W''` is 1 everywhere except at the thresholds, where :math:`W'`
-        jumps from :math:`+\Delta/2` to :math:`-\Delta/2` (a concave kink; no second derivative).
+        :math:`W` (code units squared), :math:`W'` (code units) and :math:`W''`
+        (dimensionless). For ``"quadratic"`` :math:`W''` is 1 everywhere except at the
+        thresholds, where :math:`W'` jumps from :math:`+\Delta/2` to :math:`-\Delta/2` (a concave
+        kink; no second derivative).
+
+    Examples
+    --------
+    For ``L = 5`` (:math:`\Delta = 1/2`) the cosine potential has a minimum of unit curvature at
+    the code 0.5 and a maximum :math:`\Delta^2/(2\pi^2) = 0.012665` of curvature -1 at the
+    threshold 0.25:
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import code_potential_derivatives
+    >>> W, dW, d2W = code_potential_derivatives(FSQ([5]), [[0.5], [0.25]])
+    >>> np.round(W, 6).ravel().tolist(), np.round(d2W, 6).ravel().tolist()
+    ([0.0, 0.012665], [1.0, -1.0])
     """
     arr = _latents(fsq, u, "u")
     return _code_derivatives(RealBound.of(fsq), arr, _check_kind(kind))
 
 
 def potential(fsq: FSQ, z, *, kind: str = "cosine") -> np.ndarray:
-    r"""Latent-space potential :math:`V(z) = \sum_i W_i(b_i(z_i))`, shape ``z.shape[:-1]``.
+    r"""Latent-space potential :math:`V(z) = \sum_i W_i(b_i(z_i))`, one value per latent vector.
 
-    Code units squared, per vector; minima (value 0) exactly at the latents whose bound is a code.
+    .. math::
+
+        V(z) = \sum_{i=1}^d W_i\big(b_i(z_i)\big),
+
+    with :math:`b` the real-arithmetic FSQ bound in code units and :math:`W` the code-space
+    potential (:func:`code_potential_derivatives`). Minima (value 0) lie exactly at the latents
+    whose bound is a code.
+
+    Parameters
+    ----------
+    fsq : FSQ
+        Quantizer defining the bound :math:`b` and the code grid.
+    z : array_like, shape (..., d)
+        Pre-bound latents (finite).
+    kind : {"quadratic", "cosine"}, keyword-only
+        Potential (see the module notes); default ``"cosine"``.
+
+    Returns
+    -------
+    ndarray, shape ``z.shape[:-1]``, float64
+        :math:`V(z)` in code units squared, per vector.
+
+    Examples
+    --------
+    Zero at a code (``z = 0`` bounds to the code 0 in every dimension); for the quadratic
+    potential :math:`V = (b(z) - \hat z)^2/2`, here :math:`b(0.1) = 0.099768` and
+    :math:`\hat z = 0`:
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import potential
+    >>> np.round(potential(FSQ([5, 4]), [[0.0, 0.0], [0.3, -0.2]]), 6).tolist()
+    [0.0, 0.019418]
+    >>> np.round(potential(FSQ([5]), [[0.1]], kind="quadratic"), 6).tolist()
+    [0.004977]
     """
     arr = _latents(fsq, z)
     bm = RealBound.of(fsq)
@@ -120,7 +177,43 @@ def potential(fsq: FSQ, z, *, kind: str = "cosine") -> np.ndarray:
 
 
 def potential_gradient(fsq: FSQ, z, *, kind: str = "cosine") -> np.ndarray:
-    r"""Euclidean gradient :math:`\partial V/\partial z_i = b_i'(z_i)\,W_i'(b_i(z_i))`, shape (..., d)."""
+    r"""Euclidean gradient of the latent-space potential :func:`potential`.
+
+    .. math::
+
+        \frac{\partial V}{\partial z_i} = b_i'(z_i)\,W_i'\big(b_i(z_i)\big).
+
+    Parameters
+    ----------
+    fsq : FSQ
+        Quantizer defining the bound :math:`b` and the code grid.
+    z : array_like, shape (..., d)
+        Pre-bound latents (finite).
+    kind : {"quadratic", "cosine"}, keyword-only
+        Potential (see the module notes); default ``"cosine"``.
+
+    Returns
+    -------
+    ndarray, shape (..., d), float64
+        :math:`\nabla V(z)` (code units squared per unit of ``z``).
+
+    Examples
+    --------
+    At ``z = 0.3`` (bound 0.2916, nearest code 0.5) the gradient is negative, so the flow
+    :math:`\dot z = -\nabla V` moves ``z`` up towards the code; it matches a central difference
+    of :func:`potential`:
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import potential, potential_gradient
+    >>> fsq = FSQ([5])
+    >>> g = potential_gradient(fsq, [[0.3]])
+    >>> round(float(g[0, 0]), 6)
+    -0.036399
+    >>> fd = (potential(fsq, [[0.3 + 1e-6]]) - potential(fsq, [[0.3 - 1e-6]])) / 2e-6
+    >>> bool(np.isclose(g[0, 0], fd[0], rtol=1e-6))
+    True
+    """
     arr = _latents(fsq, z)
     bm = RealBound.of(fsq)
     b, d1, _ = bm.derivatives(arr)
@@ -128,11 +221,40 @@ def potential_gradient(fsq: FSQ, z, *, kind: str = "cosine") -> np.ndarray:
 
 
 def potential_hessian(fsq: FSQ, z, *, kind: str = "cosine") -> np.ndarray:
-    r"""Eigenvalues of the (diagonal) latent-space Hessian of :math:`V`, shape (..., d).
+    r"""Eigenvalues of the (diagonal) latent-space Hessian of :math:`V`.
 
-    :math:`\lambda_i = b_i'(z_i)^2 W_i''(b_i) + b_i''(z_i) W_i'(b_i)`; at an equilibrium
-    (:math:`W' = 0`) this is :math:`b'^2 W''`. :math:`V` is separable, so the Hessian is diagonal
-    and these are its eigenvalues.
+    .. math::
+
+        \lambda_i = b_i'(z_i)^2\,W_i''\big(b_i(z_i)\big) + b_i''(z_i)\,W_i'\big(b_i(z_i)\big);
+
+    at an equilibrium (:math:`W' = 0`) this is :math:`b'^2 W''`. :math:`V` is separable, so the
+    Hessian is diagonal and these are its eigenvalues.
+
+    Parameters
+    ----------
+    fsq : FSQ
+        Quantizer defining the bound :math:`b` and the code grid.
+    z : array_like, shape (..., d)
+        Pre-bound latents (finite).
+    kind : {"quadratic", "cosine"}, keyword-only
+        Potential (see the module notes); default ``"cosine"``.
+
+    Returns
+    -------
+    ndarray, shape (..., d), float64
+        :math:`\lambda_i` (code units squared per unit of ``z`` squared).
+
+    Examples
+    --------
+    At the central code of odd :math:`L` (``z = 0``), :math:`b'(0) = h/\lfloor L/2\rfloor =
+    1 + \epsilon`, so :math:`\lambda = (1 + \epsilon)^2 = 1.002001` for the default
+    :math:`\epsilon = 10^{-3}`:
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import potential_hessian
+    >>> np.round(potential_hessian(FSQ([5]), [[0.0]]), 6).tolist()
+    [[1.002001]]
     """
     arr = _latents(fsq, z)
     bm = RealBound.of(fsq)
@@ -161,9 +283,33 @@ def exact_code_flow(fsq: FSQ, z0, t, *, kind: str = "cosine") -> np.ndarray:
     :math:`\theta = 2\pi(u+1)/\Delta` and :math:`k` the nearest level. Start
     :math:`u_0 = b(z_0)` from ``fsq.bound``.
 
+    Parameters
+    ----------
+    fsq : FSQ
+        Quantizer defining the bound and the code grid.
+    z0 : array_like, shape (..., d)
+        Starting latents (pre-bound, finite).
+    t : array_like, shape (n_t,)
+        Times, non-negative and strictly increasing (dimensionless).
+    kind : {"quadratic", "cosine"}, keyword-only
+        Potential (see the module notes); default ``"cosine"``.
+
     Returns
     -------
-    ndarray, shape (len(t), ...) + z0.shape, code units.
+    ndarray, shape ``(len(t),) + z0.shape``, float64
+        :math:`u(t)` in code units.
+
+    Examples
+    --------
+    Quadratic potential from :math:`u_0 = b(0.1) = 0.099768` towards the code 0: the distance
+    halves at :math:`t = \ln 2`:
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import exact_code_flow
+    >>> u = exact_code_flow(FSQ([5]), [[0.1]], [0.0, np.log(2), 20.0], kind="quadratic")
+    >>> np.round(u, 6).ravel().tolist()
+    [0.099768, 0.049884, 0.0]
     """
     arr = _latents(fsq, z0, "z0")
     times = _times(t)
@@ -184,6 +330,9 @@ def exact_code_flow(fsq: FSQ, z0, t, *, kind: str = "cosine") -> np.ndarray:
 class GradientFlow:
     """Numerical solution of a gradient flow (see :func:`gradient_flow`).
 
+    Returned by :func:`gradient_flow`; ``to_frame()`` gives one row per time, trajectory and
+    dimension.
+
     Attributes
     ----------
     t : ndarray, shape (n_t,)
@@ -194,10 +343,19 @@ class GradientFlow:
     u : ndarray, shape (n_t, ..., d)
         Bounded values in code units.
     space : str
-        ``"code"`` or ``"z"``.
+        ``"code"`` or ``"z"``: the variable that was integrated.
     kind : str
+        Potential, ``"quadratic"`` or ``"cosine"``.
     nfev : int
         Right-hand-side evaluations used by the integrator.
+
+    Examples
+    --------
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import gradient_flow
+    >>> flow = gradient_flow(FSQ([5]), [[0.1]], [0.0, 1.0])
+    >>> flow.u.shape, flow.space, flow.kind
+    ((2, 1, 1), 'code', 'cosine')
     """
 
     t: np.ndarray
@@ -208,6 +366,7 @@ class GradientFlow:
     nfev: int
 
     def to_frame(self):
+        """Long table with columns t, trajectory, dim, z, u, space, kind (a pandas DataFrame)."""
         import pandas as pd
 
         n_t = self.t.size
@@ -239,18 +398,37 @@ def gradient_flow(fsq: FSQ, z0, t, *, kind: str = "cosine", space: str = "code",
     Parameters
     ----------
     fsq : FSQ
+        Quantizer defining the bound and the code grid.
     z0 : array_like, shape (..., d)
         Starting latents, finite.
     t : array_like, shape (n_t,)
         Output times, non-negative, increasing; integration runs from 0 to ``t[-1]``.
     kind : {"quadratic", "cosine"}, keyword-only
+        Potential (see the module notes); default ``"cosine"``.
     space : {"code", "z"}, keyword-only
-    rtol, atol : float, keyword-only
-        Integrator tolerances, > 0.
+        Integrate the code-space flow (default) or the Euclidean latent flow.
+    rtol : float, keyword-only
+        Relative tolerance of the integrator, > 0.
+    atol : float, keyword-only
+        Absolute tolerance of the integrator, > 0.
 
     Returns
     -------
     GradientFlow
+        Times, latents, bounded values and the integrator's work.
+
+    Examples
+    --------
+    The numerical code-space flow agrees with the closed form :func:`exact_code_flow`:
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import exact_code_flow, gradient_flow
+    >>> fsq = FSQ([5])
+    >>> flow = gradient_flow(fsq, [[0.1], [0.2]], [0.0, 1.0, 2.0], kind="quadratic")
+    >>> exact = exact_code_flow(fsq, [[0.1], [0.2]], [0.0, 1.0, 2.0], kind="quadratic")
+    >>> bool(np.abs(flow.u - exact).max() < 1e-8)
+    True
     """
     arr = _latents(fsq, z0, "z0")
     times = _times(t)
@@ -287,8 +465,37 @@ def flow_limit_codes(fsq: FSQ, z, *, kind: str = "cosine", t_final: float = 40.0
 
     Integrates :func:`gradient_flow` to ``t_final`` and returns the grid code within ``tol`` of
     :math:`u(t_\text{final})`; a trajectory farther than ``tol`` from every code (e.g. started
-    on a threshold, an unstable equilibrium) gives NaN. Shape and units as ``fsq.quantize(z)``
-    (code units, float64).
+    on a threshold, an unstable equilibrium) gives NaN.
+
+    Parameters
+    ----------
+    fsq : FSQ
+        Quantizer defining the bound and the code grid.
+    z : array_like, shape (..., d)
+        Starting latents (pre-bound, finite).
+    kind : {"quadratic", "cosine"}, keyword-only
+        Potential (see the module notes); default ``"cosine"``.
+    t_final : float, keyword-only
+        Integration time, > 0 (the distance to the code decays like :math:`e^{-t}`).
+    tol : float, keyword-only
+        Largest distance to a code (code units) counted as converged, > 0.
+
+    Returns
+    -------
+    ndarray, shape (..., d), float64
+        Limit codes in code units (as ``fsq.quantize(z)``), NaN where not converged.
+
+    Examples
+    --------
+    The basin of every code is its FSQ cell: the limits are FSQ's codes.
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import flow_limit_codes
+    >>> fsq = FSQ([5, 4])
+    >>> z = np.random.default_rng(0).normal(size=(5, 2))
+    >>> bool(np.array_equal(flow_limit_codes(fsq, z), fsq.quantize(z)))
+    True
     """
     arr = _latents(fsq, z)
     t_final = v.check_real("t_final", t_final, minimum=0.0, strict_minimum=True)
@@ -311,17 +518,35 @@ def euler_map(fsq: FSQ, z, *, step: float = 1.0, n_steps: int = 1,
     Parameters
     ----------
     fsq : FSQ
+        Quantizer defining the bound and the code grid.
     z : array_like, shape (..., d)
         Latents; the iteration starts at ``fsq.bound(z)``.
     step : float, keyword-only
-        :math:`\eta > 0`.
+        Step size :math:`\eta > 0` (default 1).
     n_steps : int, keyword-only
-        >= 1.
+        Number of Euler steps, >= 1.
     kind : {"quadratic", "cosine"}, keyword-only
+        Potential (see the module notes); default ``"quadratic"``.
 
     Returns
     -------
-    ndarray, shape (..., d), code units.
+    ndarray, shape (..., d), float64
+        :math:`u_{n}` after ``n_steps`` steps, in code units.
+
+    Examples
+    --------
+    One step of size 1 is FSQ's rounding; with :math:`\eta = 1/2` the distance to the code
+    shrinks by :math:`(1 - \eta)^3 = 1/8` in three steps (:math:`0.099768/8 = 0.012471`):
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import euler_map
+    >>> fsq = FSQ([5, 4])
+    >>> z = np.random.default_rng(0).normal(size=(5, 2))
+    >>> bool(np.array_equal(euler_map(fsq, z), fsq.quantize(z)))
+    True
+    >>> np.round(euler_map(FSQ([5]), [[0.1]], step=0.5, n_steps=3), 6).tolist()
+    [[0.012471]]
     """
     arr = _latents(fsq, z)
     step = v.check_real("step", step, minimum=0.0, strict_minimum=True)
@@ -341,11 +566,16 @@ def euler_map(fsq: FSQ, z, *, step: float = 1.0, n_steps: int = 1,
 class StabilityTable:
     r"""Equilibria of the FSQ potential and their curvatures, one row each.
 
-    Attributes (1-D arrays of equal length)
+    Returned by :func:`stability_table`. The attributes are 1-D arrays of equal length (one entry
+    per code and per threshold of every dimension); ``to_frame()`` gives the same table as a
+    pandas DataFrame.
+
+    Attributes
     ----------
     dim : int array
-        FSQ dimension.
+        FSQ dimension (0-based index).
     levels : int array
+        Number of levels :math:`L` of that dimension.
     point : object array
         ``"code"`` (minimum) or ``"threshold"`` (maximum / kink).
     u : float array
@@ -357,8 +587,19 @@ class StabilityTable:
     lambda_z : float array
         Latent-space Hessian eigenvalue :math:`b'(z)^2 W''(u)` (0 at a code at infinity).
     b_prime : float array
-        :math:`b'(z)`, closed form in :math:`u`.
+        :math:`b'(z)` (code units per unit of ``z``), closed form in :math:`u`.
     kind : str
+        Potential, ``"quadratic"`` or ``"cosine"``.
+
+    Examples
+    --------
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import stability_table
+    >>> table = stability_table(FSQ([3]))
+    >>> table.point.tolist()
+    ['code', 'code', 'code', 'threshold', 'threshold']
+    >>> table.lambda_code.tolist()
+    [1.0, 1.0, 1.0, -1.0, -1.0]
     """
 
     dim: np.ndarray
@@ -372,6 +613,7 @@ class StabilityTable:
     kind: str
 
     def to_frame(self):
+        """The table as a pandas DataFrame, one row per equilibrium, plus a ``kind`` column."""
         import pandas as pd
 
         return pd.DataFrame({f: getattr(self, f) for f in
@@ -387,6 +629,35 @@ def stability_table(fsq: FSQ, *, kind: str = "cosine") -> StabilityTable:
     /\lfloor L/2\rfloor` (default) or :math:`1 - c^2` (symmetric). At a threshold (midpoint
     :math:`c + \Delta/2`): :math:`W'' = -1` (cosine; :math:`\lambda_z = -b'^2`) or a concave kink
     (quadratic; reported as -inf). See the module docstring for the outer-level collapse.
+
+    Parameters
+    ----------
+    fsq : FSQ
+        Quantizer whose codes and thresholds are tabulated (every dimension).
+    kind : {"quadratic", "cosine"}, keyword-only
+        Potential (see the module notes); default ``"cosine"``.
+
+    Returns
+    -------
+    StabilityTable
+        One row per code and per threshold of every dimension.
+
+    Examples
+    --------
+    For ``L = 3`` the outer codes :math:`\pm 1` have
+    :math:`b' = \epsilon(2+\epsilon)/(1+\epsilon) = 0.001999` against :math:`1 + \epsilon` at the
+    centre, so their latent-space curvature :math:`b'^2` nearly vanishes:
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import stability_table
+    >>> table = stability_table(FSQ([3]))
+    >>> table.u.tolist()
+    [-1.0, 0.0, 1.0, -0.5, 0.5]
+    >>> np.round(table.b_prime, 6).tolist()
+    [0.001999, 1.001, 0.001999, 0.75125, 0.75125]
+    >>> np.round(table.lambda_z[:3], 6).tolist()
+    [4e-06, 1.002001, 4e-06]
     """
     kind = _check_kind(kind)
     bm = RealBound.of(fsq)

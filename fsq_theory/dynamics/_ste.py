@@ -108,14 +108,33 @@ def ste_jacobian(fsq: FSQ, z, *, hard_clamp: bool = False) -> np.ndarray:
     Parameters
     ----------
     fsq : FSQ
+        Quantizer (its levels, :math:`\epsilon` and mode fix :math:`h, o, s`).
     z : array_like, shape (..., d)
         Pre-bound latents (finite).
     hard_clamp : bool, keyword-only
+        Jacobian of the ``bound_hard_clamp`` variant instead of the tanh bound (default False).
 
     Returns
     -------
     ndarray, shape (..., d), float64
         Code units per unit of ``z`` (dimensionless).
+
+    Examples
+    --------
+    Symmetric mode: :math:`\operatorname{sech}^2 z` (:math:`\operatorname{sech}^2 1 =
+    0.419974`), still positive at ``z = 3`` where the seed's indicator is 0; the default mode
+    scales it by :math:`h/\lfloor L/2\rfloor = 1 + \epsilon` for odd :math:`L`:
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import ste_jacobian
+    >>> z = [[0.0], [1.0], [3.0]]
+    >>> np.round(ste_jacobian(FSQ([5], symmetric=True), z), 6).ravel().tolist()
+    [1.0, 0.419974, 0.009866]
+    >>> np.round(ste_jacobian(FSQ([5]), z), 6).ravel().tolist()
+    [1.001, 0.420394, 0.009876]
+    >>> ste_jacobian(FSQ([5], symmetric=True), z, hard_clamp=True).ravel().tolist()
+    [1.0, 1.0, 0.0]
     """
     arr = _latents(fsq, z)
     if not isinstance(hard_clamp, (bool, np.bool_)):
@@ -131,8 +150,37 @@ def ste_jacobian(fsq: FSQ, z, *, hard_clamp: bool = False) -> np.ndarray:
 def hard_clamp_bound(fsq: FSQ, z) -> np.ndarray:
     r"""The reference's ``bound_hard_clamp=True`` bound, in code units.
 
-    Default: :math:`(\operatorname{clip}(z + o/h, -1, 1)\,h - o)/\lfloor L/2\rfloor`;
-    symmetric: :math:`\operatorname{clip}(z, -1, 1)`. Shape (..., d), float64.
+    .. math::
+
+        b_{\rm hard}(z) = \frac{\operatorname{clip}(z + o/h, -1, 1)\,h - o}{\lfloor L/2\rfloor}
+        \quad\text{(default)},\qquad
+        b_{\rm hard}(z) = \operatorname{clip}(z, -1, 1)\quad\text{(symmetric)}.
+
+    Parameters
+    ----------
+    fsq : FSQ
+        Quantizer (its levels, :math:`\epsilon` and mode fix :math:`h` and :math:`o`).
+    z : array_like, shape (..., d)
+        Pre-bound latents (finite).
+
+    Returns
+    -------
+    ndarray, shape (..., d), float64
+        Bounded values in code units.
+
+    Examples
+    --------
+    In default mode the clamp reaches :math:`\pm h/\lfloor L/2\rfloor = \pm(1 + \epsilon)`
+    for odd :math:`L`:
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import hard_clamp_bound
+    >>> z = [[-2.0], [0.3], [1.5]]
+    >>> np.round(hard_clamp_bound(FSQ([5], symmetric=True), z), 6).ravel().tolist()
+    [-1.0, 0.3, 1.0]
+    >>> np.round(hard_clamp_bound(FSQ([5]), z), 6).ravel().tolist()
+    [-1.001, 0.3003, 1.001]
     """
     arr = _latents(fsq, z)
     bm = RealBound.of(fsq)
@@ -142,7 +190,30 @@ def hard_clamp_bound(fsq: FSQ, z) -> np.ndarray:
 
 
 def seed_indicator(z) -> np.ndarray:
-    r"""The seed document's STE Jacobian :math:`\mathbb 1\{|z| \le 1\}` (float64, shape of ``z``)."""
+    r"""The seed document's STE Jacobian :math:`\mathbb 1\{|z| \le 1\}`.
+
+    .. math::
+
+        J_{\rm seed}(z) = \mathbb 1\{|z| \le 1\},
+
+    the exact STE Jacobian of the symmetric hard-clamp variant only (see the module notes).
+
+    Parameters
+    ----------
+    z : array_like
+        Latents (finite), any shape.
+
+    Returns
+    -------
+    ndarray, shape of ``z``, float64
+        1.0 where :math:`|z| \le 1`, else 0.0.
+
+    Examples
+    --------
+    >>> from fsq_theory.dynamics import seed_indicator
+    >>> seed_indicator([-2.0, -1.0, 0.5, 1.0, 1.5]).tolist()
+    [0.0, 1.0, 1.0, 1.0, 0.0]
+    """
     arr = v.as_real_array("z", z)
     return (np.abs(arr) <= 1).astype(np.float64)
 
@@ -159,9 +230,35 @@ def dithered_code_mean(fsq: FSQ, z) -> np.ndarray:
     :math:`E = y`). The dithered value may round one level beyond the grid at the outer cells; it
     is not clipped, as in the reference.
 
+    .. math::
+
+        E_U[\operatorname{round}(y + U)] = m(1 - g) + (m + 1)g = y.
+
+    Parameters
+    ----------
+    fsq : FSQ
+        Quantizer defining the bound and the code grid.
+    z : array_like, shape (..., d)
+        Pre-bound latents (finite).
+
     Returns
     -------
-    ndarray, shape (..., d), float64, code units.
+    ndarray, shape (..., d), float64
+        The dithered code mean in code units.
+
+    Examples
+    --------
+    The mean equals the bounded value itself, whose derivative is the STE Jacobian:
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import dithered_code_mean
+    >>> fsq = FSQ([5])
+    >>> z = np.linspace(-3.0, 3.0, 7)[:, None]
+    >>> bool(np.allclose(dithered_code_mean(fsq, z), fsq.real_bound(z), rtol=0, atol=1e-12))
+    True
+    >>> np.round(dithered_code_mean(fsq, [[0.3]]), 6).tolist()
+    [[0.291604]]
     """
     arr = _latents(fsq, z)
     bm = RealBound.of(fsq)
@@ -178,8 +275,35 @@ def dithered_code_mean(fsq: FSQ, z) -> np.ndarray:
 def gaussian_log_likelihood(x, x_hat, *, sigma: float) -> np.ndarray:
     r"""Gaussian decoder log-likelihood :math:`\log p(x|z)` in nats per vector.
 
-    :math:`\log \mathcal N(x; \hat x, \sigma^2 I) = -\|x-\hat x\|^2/(2\sigma^2)
-    - \tfrac n2 \log(2\pi\sigma^2)` with ``n = x.shape[-1]``. Shapes (..., n) -> (...).
+    .. math::
+
+        \log \mathcal N(x; \hat x, \sigma^2 I) = -\frac{\|x-\hat x\|^2}{2\sigma^2}
+        - \frac n2 \log(2\pi\sigma^2),\qquad n = \texttt{x.shape[-1]}.
+
+    Parameters
+    ----------
+    x : array_like, shape (..., n)
+        Data vectors.
+    x_hat : array_like, shape (..., n)
+        Decoder means, same shape as ``x``.
+    sigma : float, keyword-only
+        Decoder standard deviation, > 0 (data units).
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Log-likelihood in nats per vector.
+
+    Examples
+    --------
+    A perfect reconstruction at :math:`\sigma = 1` gives :math:`-\tfrac12\log 2\pi =
+    -0.918939`; a unit error costs another 1/2 nat:
+
+    >>> import numpy as np
+    >>> from fsq_theory.dynamics import gaussian_log_likelihood
+    >>> ll = gaussian_log_likelihood([[0.0], [1.0]], [[0.0], [0.0]], sigma=1.0)
+    >>> np.round(ll, 6).tolist()
+    [-0.918939, -1.418939]
     """
     xa = v.as_real_array("x", x).astype(np.float64)
     xh = v.as_real_array("x_hat", x_hat).astype(np.float64)
@@ -213,6 +337,9 @@ def _descent_args(step, n_steps):
 class STEDescent:
     """Trajectory of STE gradient descent on :math:`\\|\\hat z(z) - t\\|^2` (see :func:`ste_descent`).
 
+    Returned by :func:`ste_descent`; ``switches()`` counts the iterations at which a code changed
+    and ``to_frame()`` gives one row per iteration and dimension.
+
     Attributes
     ----------
     z : ndarray, shape (n_steps + 1, d)
@@ -222,6 +349,15 @@ class STEDescent:
     loss : ndarray, shape (n_steps + 1,)
         :math:`\\|\\hat z - t\\|^2` (code units squared, per vector).
     target : ndarray, shape (d,)
+        The target :math:`t` in code units.
+
+    Examples
+    --------
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import ste_descent
+    >>> run = ste_descent(FSQ([5]), [0.0], [0.5], step=0.1, n_steps=50)
+    >>> run.z.shape, run.codes[-1].tolist(), float(run.loss[-1]), run.switches()
+    ((51, 1), [0.5], 0.0, 1)
     """
 
     z: np.ndarray
@@ -230,11 +366,12 @@ class STEDescent:
     target: np.ndarray
 
     def switches(self, start: int = 0) -> int:
-        """Number of iterations (from ``start``) at which some code changed."""
+        """Number of iterations (from ``start``, an int) at which some code changed (an int)."""
         c = self.codes[start:]
         return int(np.any(c[1:] != c[:-1], axis=-1).sum())
 
     def to_frame(self):
+        """Long table with columns iteration, dim, z, code, target, loss (a pandas DataFrame)."""
         import pandas as pd
 
         n, d = self.z.shape
@@ -259,17 +396,38 @@ def ste_descent(fsq: FSQ, z0, target, *, step: float, n_steps: int,
     Parameters
     ----------
     fsq : FSQ
+        Quantizer of the forward pass.
     z0 : array_like, shape (d,)
+        Starting latent (pre-bound, finite).
     target : array_like, shape (d,)
         Target in code units.
     step : float, keyword-only
         Step size :math:`\eta > 0`.
     n_steps : int, keyword-only
+        Number of iterations, >= 1.
     jacobian : {"tanh", "indicator", "true"}, keyword-only
+        Backward Jacobian :math:`J` (default ``"tanh"``); see :data:`JACOBIANS`.
 
     Returns
     -------
     STEDescent
+        Latents, codes and losses of every iterate.
+
+    Examples
+    --------
+    A target on a code is reached; a target between the codes 0 and 0.5 makes the code switch
+    at almost every step, with time-averaged code near 0.25; the true (zero) Jacobian never moves:
+
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import ste_descent
+    >>> fsq = FSQ([5])
+    >>> ste_descent(fsq, [0.0], [0.5], step=0.1, n_steps=50).codes[-1].tolist()
+    [0.5]
+    >>> run = ste_descent(fsq, [0.0], [0.25], step=0.1, n_steps=200)
+    >>> run.switches(), round(float(run.codes[100:].mean()), 6)
+    (192, 0.252475)
+    >>> ste_descent(fsq, [0.0], [0.5], step=0.1, n_steps=50, jacobian="true").codes[-1].tolist()
+    [0.0]
     """
     z = _latents(fsq, z0, "z0")
     t = _latents(fsq, target, "target")
@@ -292,15 +450,29 @@ def ste_descent(fsq: FSQ, z0, target, *, step: float, n_steps: int,
 class ToyTraining:
     r"""Loss curve of the linear FSQ autoencoder (see :func:`train_toy_autoencoder`).
 
+    Returned by :func:`train_toy_autoencoder`; ``to_frame()`` gives one row per iteration.
+
     Attributes
     ----------
     loss : ndarray, shape (n_steps + 1,)
         Training loss :math:`\frac1N\sum\|x - B\,Q(Ax)\|^2` (per vector, data units squared).
     active_fraction : ndarray, shape (n_steps + 1,)
         Fraction of latent coordinates whose Jacobian is non-zero (> 1e-12).
-    encoder, decoder : ndarray
-        Final :math:`A` (d x n) and :math:`B` (n x d).
+    encoder : ndarray, shape (d, n)
+        Final encoder :math:`A` (code units per data unit).
+    decoder : ndarray, shape (n, d)
+        Final decoder :math:`B` (data units per code unit).
     jacobian : str
+        The backward Jacobian used, one of :data:`JACOBIANS`.
+
+    Examples
+    --------
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import train_toy_autoencoder
+    >>> run = train_toy_autoencoder(FSQ([5, 5]), [4.0, 1.0, 0.25], n_samples=100, n_steps=10,
+    ...                             rng=0)
+    >>> run.loss.shape, run.encoder.shape, run.decoder.shape, run.jacobian
+    ((11,), (2, 3), (3, 2), 'tanh')
     """
 
     loss: np.ndarray
@@ -310,6 +482,7 @@ class ToyTraining:
     jacobian: str
 
     def to_frame(self):
+        """Table with columns iteration, loss, active_fraction, jacobian (a pandas DataFrame)."""
         import pandas as pd
 
         n = self.loss.shape[0]
@@ -336,17 +509,38 @@ def train_toy_autoencoder(fsq: FSQ, variances, *, n_samples: int = 2000, step: f
         Bottleneck, ``d = fsq.dim``.
     variances : array_like, shape (n,)
         Data variances, > 0.
-    n_samples, step, n_steps : keyword-only
+    n_samples : int, keyword-only
+        Number of training vectors :math:`N`, >= 1 (drawn once).
+    step : float, keyword-only
+        Learning rate :math:`\eta > 0` (same for :math:`A` and :math:`B`).
+    n_steps : int, keyword-only
+        Number of full-batch gradient steps, >= 1.
     jacobian : {"tanh", "indicator", "true"}, keyword-only
+        Backward Jacobian :math:`J` (default ``"tanh"``); see :data:`JACOBIANS`.
     init_scale : float, keyword-only
         :math:`A_0, B_0` have i.i.d. :math:`\mathcal N(0, \text{init\_scale}^2/n)` and
         :math:`\mathcal N(0, 1/d)` entries.
     rng : None, int, SeedSequence or Generator, keyword-only
-        SPEC 7 randomness (``seed``: deprecated name); the data and the initialisation depend on it only.
+        SPEC 7 randomness; the data and the initialisation depend on it only.
+    seed : None, int, SeedSequence or Generator, keyword-only
+        Deprecated name of ``rng`` (warns with a ``DeprecationWarning``).
 
     Returns
     -------
     ToyTraining
+        Loss and active fraction per iteration, final encoder and decoder.
+
+    Examples
+    --------
+    With the STE of the tanh bound every latent coordinate passes gradient and the loss falls:
+
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import train_toy_autoencoder
+    >>> run = train_toy_autoencoder(FSQ([5, 5]), [4.0, 1.0, 0.25], n_samples=100, n_steps=10,
+    ...                             rng=0)
+    >>> np.round(run.loss[[0, -1]], 4).tolist(), float(run.active_fraction[-1])
+    ([4.9859, 2.2315], 1.0)
     """
     rng = v.resolve_rng(rng, seed, owner="train_toy_autoencoder")
     var = v.as_real_array("variances", variances).astype(np.float64)
@@ -388,7 +582,33 @@ def axis_aligned_reference_loss(fsq: FSQ, variances, *, gains=None) -> float:
     :math:`\sum_{i\le d}\min_{a}(\sigma_i^2 - E[x\,\hat z]^2/E[\hat z^2]) + \sum_{i>d}\sigma_i^2`,
     with the Gaussian cell moments of :func:`fsq_theory.cells.cell_moments` (exact) and the
     gain minimised over a log-spaced grid refined by bounded scalar minimisation. A benchmark for
-    :func:`train_toy_autoencoder` (data units squared, per vector).
+    :func:`train_toy_autoencoder`.
+
+    Parameters
+    ----------
+    fsq : FSQ
+        Bottleneck; dimension :math:`i` (sorted by decreasing variance) encodes coordinate
+        :math:`i`.
+    variances : array_like, shape (n,)
+        Data variances :math:`\sigma_i^2 > 0`, at least ``fsq.dim`` of them.
+    gains : None, keyword-only
+        Ignored: the gains are always optimised (accepted for compatibility only).
+
+    Returns
+    -------
+    float
+        Population loss :math:`E\|x - B\hat z\|^2` in data units squared, per vector.
+
+    Examples
+    --------
+    A coordinate that gets no FSQ dimension adds its whole variance:
+
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.dynamics import axis_aligned_reference_loss
+    >>> round(axis_aligned_reference_loss(FSQ([5]), [1.0]), 6)
+    0.086439
+    >>> round(axis_aligned_reference_loss(FSQ([5]), [1.0, 0.5]), 6)
+    0.586439
     """
     from scipy import optimize, stats
 

@@ -38,6 +38,23 @@ class CompositeCells:
     min_width_u : float
         Smallest cell width in the soft-clamped domain (a cell narrower than float64 resolution
         would be a numerical artefact; with the hard clamp the enumeration is exact rational).
+
+    Notes
+    -----
+    ``edges`` are in units of the encoder input ``x``; ``points`` and ``min_width_u`` in the
+    reference's output units (those of :math:`u = c\tanh(x/c)`); counts are unitless.
+
+    Examples
+    --------
+    Three levels, two stages: the first stage's cells split at :math:`u = \pm 1/2`, i.e.
+    :math:`x = \pm c\operatorname{atanh}(1/(2c))` with :math:`c = 3/2`; after two stages the
+    9 reconstructions are the multiples of 1/3 in :math:`[-4/3, 4/3]`:
+
+    >>> first, second = composite_cells(ResidualFSQ([3], 2))
+    >>> np.round(first.edges, 6).tolist(), round(1.5 * math.atanh(1 / 3), 6)
+    ([-inf, -0.51986, 0.51986, inf], 0.51986)
+    >>> second.possible, second.reachable, np.round(3 * second.points, 6).tolist()
+    (9, 9, [-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0])
     """
 
     stages: int
@@ -58,8 +75,11 @@ class CompositeCells:
         return self.possible - self.reachable
 
     def scalar_quantizer(self, gain: float = 1.0) -> ScalarQuantizer:
-        """The composite as a ``ScalarQuantizer`` in source units for ``x = gain * X``, with
-        the reference reconstruction ``points / gain``."""
+        """The composite as a ``ScalarQuantizer`` in source units for ``x = gain * X``.
+
+        Thresholds ``edges[1:-1] / gain``, points the reference reconstruction
+        ``points / gain``.
+        """
         return ScalarQuantizer(self.edges[1:-1] / gain, self.points / gain)
 
 
@@ -78,6 +98,7 @@ def composite_cells(rq: ResidualFSQ, *, dim: int = 0,
     Parameters
     ----------
     rq : ResidualFSQ
+        The residual quantizer (levels, number of stages :math:`S`, clamp mode).
     dim : int, keyword-only
         Dimension to analyse (the dimensions are independent).
     stage_scales : array_like of shape (S,), keyword-only, optional
@@ -88,6 +109,17 @@ def composite_cells(rq: ResidualFSQ, *, dim: int = 0,
     -------
     tuple of CompositeCells
         Entry ``s - 1`` is the composite of the first ``s`` stages.
+
+    Examples
+    --------
+    With the reference's hard clamp every index tuple is reached; with a ``tanh`` bound
+    (``bound_hard_clamp=False``) residual FSQ wastes codes (38 of 125 for 5 levels, 3 stages):
+
+    >>> [c.reachable for c in composite_cells(ResidualFSQ([5], 3))]
+    [5, 25, 125]
+    >>> cells = composite_cells(ResidualFSQ([5], 3, bound_hard_clamp=False))
+    >>> [(c.possible, c.reachable, c.unreachable) for c in cells]
+    [(5, 5, 0), (25, 21, 4), (125, 87, 38)]
     """
     if not isinstance(rq, ResidualFSQ):
         raise TypeError(f"rq must be a ResidualFSQ, got {type(rq).__name__}")
@@ -159,7 +191,9 @@ class HierarchyRD:
     Attributes
     ----------
     gain : float
+        Encoder gain :math:`g` (``x = gX``).
     variance : float
+        Source variance :math:`v` (squared source units).
     stages : ndarray of int
         ``1..S``.
     possible, reachable : ndarray of int
@@ -174,6 +208,20 @@ class HierarchyRD:
         :math:`E[(X - \hat u(gX)/g)^2]`: the reference output rescaled to source units.
     mse_centroid : ndarray
         :math:`E[\operatorname{Var}(X \mid K_1..K_s)]`: the best decoder of the same tokens.
+
+    Notes
+    -----
+    ``gain`` is unitless (encoder input per source unit), ``variance`` and both MSEs are in
+    squared source units per scalar, ``fixed_rate`` and ``entropy`` in bits per scalar; every
+    array is indexed by stage (entry ``s - 1`` after ``s`` stages).
+
+    Examples
+    --------
+    >>> r = hierarchy_rate_distortion(ResidualFSQ([3], 2), gain=1.0)
+    >>> np.round(r.fixed_rate, 6), np.round(r.entropy, 6)          # s log2 3 >= H(K_1..K_s)
+    (array([1.584963, 3.169925]), array([1.572232, 3.116277]))
+    >>> np.round(r.mse_reference, 6), np.round(r.mse_centroid, 6)  # centroid decoding is better
+    (array([0.20909 , 0.093902]), array([0.194479, 0.03189 ]))
     """
 
     gain: float
@@ -240,11 +288,13 @@ def hierarchy_rate_distortion(rq: ResidualFSQ, *, gain: float = 1.0, variance: f
     Parameters
     ----------
     rq : ResidualFSQ
+        The residual quantizer (levels, number of stages :math:`S`, clamp mode).
     gain : float, keyword-only
         Encoder gain :math:`g > 0`.
     variance : float, keyword-only
         Source variance :math:`v > 0`.
     dim : int, keyword-only
+        Dimension to analyse (the dimensions are independent).
     stage_scales : array_like of shape (S,), keyword-only, optional
         See :func:`composite_cells`.
 
@@ -298,10 +348,43 @@ def best_gain(rq: ResidualFSQ, *, decoder: str = "grid", dim: int = 0,
               stage_scales=None) -> float:
     r"""Encoder gain :math:`g` minimizing the final-stage MSE for a unit Gaussian source.
 
-    Minimizes :math:`D_S(g)` of :func:`hierarchy_rate_distortion` (the ``decoder``
-    reconstruction: ``"grid"``, the reference's sum of stage codes, or ``"centroid"``) over :math:`\log g \in [-6, 4]`: grid
-    of 41 points, then bounded Brent refinement around the best one. For variance :math:`v`
-    use :math:`g/\sqrt v`.
+    .. math::
+
+        g^* = \operatorname*{arg\,min}_{\log g \in [-6, 4]} D_S(g)
+
+    with :math:`D_S(g)` the final-stage MSE of :func:`hierarchy_rate_distortion` under the
+    ``decoder`` reconstruction: a grid of 41 points in :math:`\log g`, then bounded Brent
+    refinement around the best one. For variance :math:`v` use :math:`g/\sqrt v`.
+
+    Parameters
+    ----------
+    rq : ResidualFSQ
+        The residual quantizer (levels, number of stages :math:`S`, clamp mode).
+    decoder : {"grid", "centroid"}, keyword-only
+        ``"grid"`` (default): the reference's sum of stage codes; ``"centroid"``: the
+        conditional mean of the composite cell. ``"reference"`` is a deprecated name of
+        ``"grid"``.
+    dim : int, keyword-only
+        Dimension to analyse (the dimensions are independent).
+    stage_scales : array_like of shape (S,), keyword-only, optional
+        Stage scales replacing the reference's :math:`L^{-s}` (see :func:`composite_cells`).
+
+    Returns
+    -------
+    float
+        The optimal gain :math:`g^* > 0` (encoder input per unit of a unit-variance source).
+
+    Examples
+    --------
+    One stage of 3 levels at its best gain comes within 0.3 % of the 3-level Lloyd–Max
+    quantizer (MSE 0.1902, Max 1960); two stages want a smaller gain:
+
+    >>> one, two = ResidualFSQ([3], 1), ResidualFSQ([3], 2)
+    >>> g1 = best_gain(one)
+    >>> round(g1, 4), np.round(hierarchy_rate_distortion(one, gain=g1).mse_reference, 4)
+    (0.818, array([0.1906]))
+    >>> round(best_gain(two), 4), round(best_gain(two, decoder="centroid"), 4)
+    (0.5732, 0.8232)
     """
     decoder = _check_decoder(decoder, "best_gain")
     comps = composite_cells(rq, dim=dim, stage_scales=stage_scales)
@@ -324,7 +407,19 @@ class StageScaleFit:
     reference_scales_mse : float
         Final-stage MSE with the reference scales :math:`L^{-s}` at their best gain.
     reference_gain : float
+        Best gain for the reference scales (:func:`best_gain`).
     decoder : str
+        ``"grid"`` or ``"centroid"``: the reconstruction whose MSE was minimized.
+
+    Notes
+    -----
+    Scales and gains are unitless; MSEs are per scalar for a unit-variance Gaussian source.
+
+    Examples
+    --------
+    >>> fit = optimize_stage_scales(ResidualFSQ([3], 2))
+    >>> np.round(fit.stage_scales, 4), fit.decoder
+    (array([1.    , 0.3284]), 'grid')
     """
 
     stage_scales: np.ndarray
@@ -343,6 +438,39 @@ def optimize_stage_scales(rq: ResidualFSQ, *, decoder: str = "grid", dim: int = 
     :math:`(\log g, \log\sigma_1, \dots, \log\sigma_{S-1})` by Nelder-Mead started from
     the reference's scales :math:`L^{-s}` and their best gain. A local optimum: the objective
     is piecewise smooth in the scales (the set of reachable cells changes with them).
+
+    .. math::
+
+        (g^*, \sigma^*) = \operatorname*{arg\,min}_{g,\ \sigma_1..\sigma_{S-1}}
+        D_S(g; 1, \sigma_1, \dots, \sigma_{S-1})
+
+    Parameters
+    ----------
+    rq : ResidualFSQ
+        The residual quantizer (levels, number of stages :math:`S`, clamp mode).
+    decoder : {"grid", "centroid"}, keyword-only
+        Reconstruction whose MSE is minimized (see :func:`best_gain`); ``"reference"`` is a
+        deprecated name of ``"grid"``.
+    dim : int, keyword-only
+        Dimension to analyse (the dimensions are independent).
+    maxiter : int, keyword-only
+        Nelder–Mead iteration limit (>= 1).
+
+    Returns
+    -------
+    StageScaleFit
+        The adapted scales and gain, their MSE, and the reference scales' MSE at their best gain
+        (never worse than the reference: the start point is kept if Nelder–Mead does not improve).
+
+    Examples
+    --------
+    For 3 levels, 2 stages the second scale moves from 1/3 to about 0.328, a small gain:
+
+    >>> fit = optimize_stage_scales(ResidualFSQ([3], 2))
+    >>> round(float(fit.stage_scales[1]), 4), round(fit.gain, 4), round(fit.reference_gain, 4)
+    (0.3284, 0.5736, 0.5732)
+    >>> round(fit.mse, 6), round(fit.reference_scales_mse, 6)
+    (0.047288, 0.047323)
     """
     from scipy import optimize
 
@@ -375,6 +503,7 @@ class HierarchySimulation:
     n : int
         Number of samples.
     stages : ndarray of int
+        ``1..S``.
     mse_reference, mse_reference_se : ndarray
         Sample mean of :math:`(X - \hat u_s(gX)/g)^2` through the forward pass and its
         standard error (sample std / sqrt(n)).
@@ -387,6 +516,17 @@ class HierarchySimulation:
     unmatched : int
         Samples whose index tuple is not an enumerated cell (0 unless float rounding creates a
         cell the real-arithmetic analysis does not have).
+
+    Notes
+    -----
+    MSEs and their standard errors are in squared source units per scalar, entropies in bits
+    per scalar; arrays are indexed by stage.
+
+    Examples
+    --------
+    >>> sim = simulate_hierarchy(ResidualFSQ([3], 2), 2000, rng=0)
+    >>> sim.n, sim.stages.tolist(), sim.unmatched, [int(c.sum()) for c in sim.counts]
+    (2000, [1, 2], 0, [2000, 2000])
     """
 
     n: int
@@ -420,6 +560,48 @@ def simulate_hierarchy(rq: ResidualFSQ, n: int, *, gain: float = 1.0, variance: 
     analysis by ~1e-8 relative) and measures dimension ``dim`` after each stage ``s`` (a
     residual FSQ with ``s`` stages has the same first ``s`` stages). Units as
     :func:`hierarchy_rate_distortion`.
+
+    .. math::
+
+        \hat D_s = \frac1n\sum_{i=1}^n \bigl(X_i - \hat u_s(gX_i)/g\bigr)^2,\qquad
+        \mathrm{se} = \frac{\operatorname{std}_i(\cdot)}{\sqrt n}
+
+    Parameters
+    ----------
+    rq : ResidualFSQ
+        The residual quantizer (levels, number of stages :math:`S`, clamp mode).
+    n : int
+        Number of samples (>= 2).
+    gain : float, keyword-only
+        Encoder gain :math:`g > 0`.
+    variance : float, keyword-only
+        Source variance :math:`v > 0`.
+    dim : int, keyword-only
+        Dimension measured (all dimensions are drawn and quantized).
+    rng : None, int, SeedSequence or Generator, keyword-only
+        SPEC 7 randomness of the source samples; same int, same result.
+    seed : int, keyword-only
+        Deprecated name of ``rng`` (DeprecationWarning).
+
+    Returns
+    -------
+    HierarchySimulation
+        Per-stage MSEs (reference and centroid decoders) with standard errors, plug-in entropies
+        and cell counts.
+
+    Examples
+    --------
+    The Monte-Carlo MSEs agree with the exact :func:`hierarchy_rate_distortion` within their
+    standard errors (exact: 0.2091, 0.0939 for the reference decoder):
+
+    >>> rq = ResidualFSQ([3], 2)
+    >>> sim = simulate_hierarchy(rq, 2000, rng=0)
+    >>> np.round(sim.mse_reference, 4), np.round(sim.mse_reference_se, 4)
+    (array([0.2085, 0.0954]), array([0.0115, 0.0077]))
+    >>> np.round(hierarchy_rate_distortion(rq).mse_reference, 4)
+    array([0.2091, 0.0939])
+    >>> np.round(sim.entropy_plugin, 4)
+    array([1.5747, 3.11  ])
     """
     rng = v.resolve_rng(rng, seed, owner="simulate_hierarchy")
     n = v.check_int("n", n, minimum=2)

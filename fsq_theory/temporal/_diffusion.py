@@ -94,6 +94,41 @@ def beta_schedule(kind: str = "linear", T: int = 1000, *, beta_start: float = 1e
     * ``"cosine"`` (Nichol & Dhariwal 2021, eq. 17): :math:`\bar\alpha_t = f(t)/f(0)`,
       :math:`f(t) = \cos^2\big(\frac{t/T + s}{1+s}\frac\pi2\big)`,
       :math:`\beta_t = \min(1 - \bar\alpha_t/\bar\alpha_{t-1}, \text{max\_beta})`, s = 0.008.
+
+    Parameters
+    ----------
+    kind : {"linear", "cosine"}
+        Schedule family (default ``"linear"``).
+    T : int
+        Number of steps, >= 1 (default 1000).
+    beta_start : float, keyword-only
+        First :math:`\beta` of the linear schedule, in (0, 1].
+    beta_end : float, keyword-only
+        Last :math:`\beta` of the linear schedule, in (0, 1].
+    s : float, keyword-only
+        Offset of the cosine schedule, >= 0.
+    max_beta : float, keyword-only
+        Cap on :math:`\beta_t` of the cosine schedule, in (0, 1].
+
+    Returns
+    -------
+    ndarray, shape (T,), float64
+        :math:`\beta_1, \dots, \beta_T`, each in (0, 1).
+
+    Examples
+    --------
+    The cosine schedule reproduces :math:`\bar\alpha_t = f(t)/f(0)` (here
+    :math:`\bar\alpha_1 = 0.847012` for T = 4) until the cap bites at the last step:
+
+    >>> import numpy as np
+    >>> from fsq_theory.temporal import alpha_bar, beta_schedule
+    >>> beta_schedule("linear", 5).round(6).tolist()
+    [0.0001, 0.005075, 0.01005, 0.015025, 0.02]
+    >>> betas = beta_schedule("cosine", 4)
+    >>> betas.round(6).tolist()
+    [0.152988, 0.416958, 0.707859, 0.999]
+    >>> alpha_bar(betas).round(6).tolist()
+    [0.847012, 0.493844, 0.144272, 0.000144]
     """
     if kind not in ("linear", "cosine"):
         raise ValueError(f"kind must be 'linear' or 'cosine', got {kind!r}")
@@ -123,13 +158,57 @@ def _check_betas(betas) -> np.ndarray:
 
 
 def alpha_bar(betas) -> np.ndarray:
-    r""":math:`\bar\alpha_t = \prod_{s=1}^t (1-\beta_s)`, t = 1..T (array of length T), computed
-    as ``exp(cumsum(log1p(-beta)))`` to keep relative precision at large t."""
+    r"""Cumulative signal fraction :math:`\bar\alpha_t` of a noise schedule, t = 1..T.
+
+    .. math::
+
+        \bar\alpha_t = \prod_{s=1}^t (1-\beta_s),
+
+    computed as ``exp(cumsum(log1p(-beta)))`` to keep relative precision at large t.
+
+    Parameters
+    ----------
+    betas : array_like, shape (T,)
+        Schedule :math:`\beta_1..\beta_T`, each in (0, 1).
+
+    Returns
+    -------
+    ndarray, shape (T,), float64
+        :math:`\bar\alpha_1, \dots, \bar\alpha_T`.
+
+    Examples
+    --------
+    >>> from fsq_theory.temporal import alpha_bar
+    >>> alpha_bar([0.5, 0.5]).tolist()
+    [0.5, 0.25]
+    """
     return np.exp(np.cumsum(np.log1p(-_check_betas(betas))))
 
 
 def snr(betas) -> np.ndarray:
-    r"""Signal-to-noise ratio :math:`\bar\alpha_t/(1-\bar\alpha_t)`, t = 1..T."""
+    r"""Signal-to-noise ratio of the forward process at every step, t = 1..T.
+
+    .. math::
+
+        \mathrm{SNR}(t) = \frac{\bar\alpha_t}{1-\bar\alpha_t}.
+
+    Parameters
+    ----------
+    betas : array_like, shape (T,)
+        Schedule :math:`\beta_1..\beta_T`, each in (0, 1).
+
+    Returns
+    -------
+    ndarray, shape (T,), float64
+        :math:`\mathrm{SNR}(1), \dots, \mathrm{SNR}(T)` (dimensionless power ratio).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fsq_theory.temporal import snr
+    >>> np.round(snr([0.5, 0.5]), 6).tolist()  # 0.5/0.5 and 0.25/0.75
+    [1.0, 0.333333]
+    """
     ab = alpha_bar(betas)
     return ab / -np.expm1(np.cumsum(np.log1p(-_check_betas(betas))))
 
@@ -148,9 +227,44 @@ def _check_times(times, T) -> np.ndarray:
 # exact token channel
 # ---------------------------------------------------------------------------------------------
 def code_grid_pmfs(fsq: FSQ, prior="uniform", *, scale=1.0, variance=1.0):
-    """Per-dimension (code values, pmf) of the clean token: ``prior="uniform"`` or
-    ``"gaussian"`` (the FSQ token law of a latent N(0, variance) at encoder gain ``scale``;
-    exact cell probabilities)."""
+    r"""Per-dimension code values and pmf of the clean token :math:`K_0`.
+
+    ``prior="uniform"``: :math:`P(K_0 = k) = 1/L`; ``prior="gaussian"``: the FSQ token law of a
+    latent :math:`\mathcal N(0, \text{variance})` at encoder gain ``scale``, the exact cell
+    probabilities
+
+    .. math::
+
+        P(K_0 = k) = P\big(\text{scale}\cdot X \in \text{cell}_k\big),\qquad
+        X \sim \mathcal N(0, \text{variance}).
+
+    Parameters
+    ----------
+    fsq : FSQ
+        Quantizer whose code grid is the clean latent's support.
+    prior : {"uniform", "gaussian"}
+        Law of the clean token (default ``"uniform"``).
+    scale : float or array_like (d,), keyword-only
+        Encoder gain (``fsq.scalar_quantizers(scale)``); used by ``"gaussian"`` only.
+    variance : float, keyword-only
+        Variance of the latent, > 0; used by ``"gaussian"`` only.
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+        One ``(codes, pmf)`` pair per dimension: the code values (code units, float64) and their
+        probabilities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.temporal import code_grid_pmfs
+    >>> [(c.tolist(), np.round(p, 6).tolist()) for c, p in code_grid_pmfs(FSQ([3]))]
+    [([-1.0, 0.0, 1.0], [0.333333, 0.333333, 0.333333])]
+    >>> [np.round(p, 6).tolist() for _, p in code_grid_pmfs(FSQ([3]), "gaussian")]
+    [[0.291626, 0.416748, 0.291626]]
+    """
     if not isinstance(fsq, FSQ):
         raise TypeError(f"fsq must be an FSQ, got {type(fsq).__name__}")
     codes = fsq.code_values(np.float64)
@@ -216,14 +330,20 @@ def _mi_awgn_discrete(c, p, sig):
 class TokenDiffusion:
     r"""FSQ token identity under the forward diffusion, exactly (see module notes).
 
+    Returned by :func:`token_diffusion`; ``to_frame()`` gives one row per step.
+
     Attributes
     ----------
     times : ndarray (m,) int
         Steps t (1-based).
-    alpha_bar, snr : ndarray (m,)
+    alpha_bar : ndarray (m,)
+        :math:`\bar\alpha_t` (dimensionless).
+    snr : ndarray (m,)
+        :math:`\bar\alpha_t/(1-\bar\alpha_t)` (dimensionless).
     survival : ndarray (m,)
         :math:`P(K_t = K_0)` for the whole token (product over dimensions).
     survival_per_dim : ndarray (m, d)
+        :math:`P(K^{(i)}_t = K^{(i)}_0)` per dimension.
     mi : ndarray (m,)
         :math:`I(K_0;K_t)` in bits per vector (sum over dimensions).
     mi_latent : ndarray (m,)
@@ -234,6 +354,15 @@ class TokenDiffusion:
     h0 : float
         :math:`H(K_0)` in bits per vector.
     rescale : bool
+        Whether :math:`z_t/\sqrt{\bar\alpha_t}` (True) or :math:`z_t` was re-quantized.
+
+    Examples
+    --------
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.temporal import beta_schedule, token_diffusion
+    >>> r = token_diffusion(FSQ([5, 5]), beta_schedule("linear", 100), times=[10, 100])
+    >>> r.survival.round(6).tolist(), round(r.h0, 6)  # h0 = 2 log2(5) bits, uniform prior
+    ([0.979508, 0.102333], 4.643856)
     """
 
     times: np.ndarray
@@ -248,6 +377,7 @@ class TokenDiffusion:
     rescale: bool
 
     def to_frame(self):
+        """Table with columns t, alpha_bar, snr, survival, mi, mi_latent, mi_gaussian, h0."""
         import pandas as pd
 
         return pd.DataFrame(dict(t=self.times, alpha_bar=self.alpha_bar, snr=self.snr,
@@ -259,6 +389,14 @@ def token_diffusion(fsq: FSQ, betas, *, times=None, prior="uniform", scale=1.0,
                     rescale: bool = True, latent_mi: bool = True) -> TokenDiffusion:
     r"""Exact token survival and :math:`I(K_0;K_t)` of FSQ codes under the forward process.
 
+    .. math::
+
+        W_t[i, j] = \Phi\Big(\frac{u_j - \sqrt{\bar\alpha_t}c_i}{\sqrt{1-\bar\alpha_t}}\Big)
+                  - \Phi\Big(\frac{l_j - \sqrt{\bar\alpha_t}c_i}{\sqrt{1-\bar\alpha_t}}\Big),
+        \qquad P(K_t = K_0) = \prod_i \sum_k p_i(k)\,W^{(i)}_t[k, k],
+
+    and :math:`I(K_0;K_t) = \sum_i I(p_i, W^{(i)}_t)` (see the module notes).
+
     Parameters
     ----------
     fsq : FSQ
@@ -268,8 +406,9 @@ def token_diffusion(fsq: FSQ, betas, *, times=None, prior="uniform", scale=1.0,
     times : array_like of int in [1, T], keyword-only
         Steps to evaluate (default all).
     prior : ``"uniform"`` or ``"gaussian"``, keyword-only
-        Law of the clean token (:func:`code_grid_pmfs`); ``scale`` is the encoder gain for
-        ``"gaussian"``.
+        Law of the clean token (:func:`code_grid_pmfs`).
+    scale : float or array_like (d,), keyword-only
+        Encoder gain of the ``"gaussian"`` prior (ignored for ``"uniform"``).
     rescale : bool, keyword-only
         Re-quantize :math:`z_t/\sqrt{\bar\alpha_t}` (ML detector, default) or :math:`z_t`.
     latent_mi : bool, keyword-only
@@ -278,6 +417,22 @@ def token_diffusion(fsq: FSQ, betas, *, times=None, prior="uniform", scale=1.0,
     Returns
     -------
     TokenDiffusion
+        Survival, :math:`I(K_0;K_t)`, :math:`I(K_0;Z_t)` and the Gaussian bound per step.
+
+    Examples
+    --------
+    Two codes :math:`\pm1` at :math:`\mathrm{SNR} = 1`: the token survives with probability
+    :math:`\Phi(1) = 0.841345`, :math:`I(K_0;K_t) = 1 - h(\Phi(-1)) = 0.368917` bits (a binary
+    symmetric channel), below the BPSK capacity :math:`I(K_0;Z_t) = 0.485944` and the Gaussian
+    bound :math:`\tfrac12\log_2 2 = 0.5`:
+
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.temporal import token_diffusion
+    >>> r = token_diffusion(FSQ([2], symmetric=True), [0.5])
+    >>> round(float(r.survival[0]), 6), round(float(r.mi[0]), 6)
+    (0.841345, 0.368917)
+    >>> round(float(r.mi_latent[0]), 6), round(float(r.mi_gaussian[0]), 6)
+    (0.485944, 0.5)
     """
     b = _check_betas(betas)
     t = _check_times(times, b.size)
@@ -302,8 +457,40 @@ def token_diffusion(fsq: FSQ, betas, *, times=None, prior="uniform", scale=1.0,
 
 
 def token_loss_time(result: TokenDiffusion, fraction: float = 0.5, *, which: str = "mi") -> float:
-    r"""First step :math:`t^*` with ``which`` (``"mi"``, ``"mi_latent"`` or ``"mi_gaussian"``)
-    below ``fraction`` :math:`\cdot H(K_0)` (NaN if never on ``result.times``)."""
+    r"""First step at which an information curve falls below a fraction of :math:`H(K_0)`.
+
+    .. math::
+
+        t^* = \min\{t \in \texttt{result.times} : I(t) < \text{fraction}\cdot H(K_0)\},
+
+    with :math:`I` the curve ``which``; NaN if there is no such step (also when the curve is
+    NaN, e.g. ``"mi_latent"`` computed with ``latent_mi=False``).
+
+    Parameters
+    ----------
+    result : TokenDiffusion
+        Output of :func:`token_diffusion`.
+    fraction : float
+        In (0, 1] (default 1/2).
+    which : {"mi", "mi_latent", "mi_gaussian"}, keyword-only
+        The curve: :math:`I(K_0;K_t)` (default), :math:`I(K_0;Z_t)` or the Gaussian bound.
+
+    Returns
+    -------
+    float
+        :math:`t^*` (a step number) or NaN.
+
+    Examples
+    --------
+    ``L = 5`` under the linear schedule of Ho et al. (T = 1000): half the token's information
+    is gone at step 89, 90 % at step 272:
+
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.temporal import beta_schedule, token_diffusion, token_loss_time
+    >>> r = token_diffusion(FSQ([5]), beta_schedule(), latent_mi=False)
+    >>> token_loss_time(r), token_loss_time(r, 0.1), token_loss_time(r, which="mi_gaussian")
+    (89.0, 272.0, 105.0)
+    """
     f = v.check_real("fraction", fraction, minimum=0.0, strict_minimum=True, maximum=1.0)
     if which not in ("mi", "mi_latent", "mi_gaussian"):
         raise ValueError(f"which must be 'mi', 'mi_latent' or 'mi_gaussian', got {which!r}")
@@ -316,24 +503,37 @@ def token_loss_time(result: TokenDiffusion, fraction: float = 0.5, *, which: str
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ForwardSimulation:
-    r"""Step-by-step simulation of the forward chain,
-    :math:`z_t = \sqrt{1-\beta_t}z_{t-1} + \sqrt{\beta_t}\varepsilon_t`.
+    r"""Step-by-step simulation of the forward chain (see :func:`simulate_forward`).
+
+    The chain is :math:`z_t = \sqrt{1-\beta_t}z_{t-1} + \sqrt{\beta_t}\varepsilon_t`;
+    survivals are fractions of chains.
 
     Attributes
     ----------
     times : ndarray (m,)
+        Steps t (1-based) at which the chains were recorded.
     n : int
         Independent chains (each of ``d`` dimensions).
     survival, survival_stderr : ndarray (m,)
         Fraction of chains whose re-quantized token equals the clean token (whole vector), and
         its binomial standard error :math:`\sqrt{p(1-p)/n}`.
     survival_per_dim : ndarray (m, d)
+        Fraction of chains whose token survives, per dimension.
     residual_var, residual_var_stderr : ndarray (m,)
         Sample variance of :math:`(z_t - \sqrt{\bar\alpha_t}z_0)/\sqrt{1-\bar\alpha_t}` over all
         coordinates (1 if the closed form holds) and its standard error
         :math:`\sqrt{2/(nd)}`.
     residual_mean : ndarray (m,)
         Sample mean of the same residual (0 if the closed form holds; SE :math:`1/\sqrt{nd}`).
+
+    Examples
+    --------
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.temporal import beta_schedule, simulate_forward
+    >>> sim = simulate_forward(FSQ([5, 5]), beta_schedule("linear", 100), 2000, times=[10, 100],
+    ...                        rng=0)
+    >>> sim.times.tolist(), sim.n, sim.survival_per_dim.shape
+    ([10, 100], 2000, (2, 2))
     """
 
     times: np.ndarray
@@ -348,9 +548,58 @@ class ForwardSimulation:
 
 def simulate_forward(fsq: FSQ, betas, n: int, *, times=None, prior="uniform", scale=1.0,
                      rescale: bool = True, rng=None, seed=v._UNSET) -> ForwardSimulation:
-    """Simulate ``n`` chains of the per-step kernel from clean codes drawn from ``prior`` and
-    record token survival and the closed-form residual at ``times``; see
-    :class:`ForwardSimulation`. Vectorized numpy, one generator ``v.as_generator(rng)``.
+    r"""Monte-Carlo check of the forward process: token survival and the closed-form residual.
+
+    Simulates ``n`` chains of the per-step kernel
+
+    .. math::
+
+        z_t = \sqrt{1-\beta_t}\,z_{t-1} + \sqrt{\beta_t}\,\varepsilon_t,\qquad
+        \varepsilon_t \sim \mathcal N(0, I),
+
+    from clean codes drawn from ``prior``, and records at ``times`` the fraction of surviving
+    tokens and the residual :math:`(z_t - \sqrt{\bar\alpha_t}z_0)/\sqrt{1-\bar\alpha_t}`
+    (standard normal if the closed form holds); see :class:`ForwardSimulation`.
+
+    Parameters
+    ----------
+    fsq : FSQ
+        Its code grid per dimension is the clean latent's support.
+    betas : array_like (T,)
+        Schedule in (0, 1), e.g. :func:`beta_schedule`.
+    n : int
+        Number of independent chains, >= 2.
+    times : array_like of int in [1, T], keyword-only
+        Steps to record (default all).
+    prior : ``"uniform"`` or ``"gaussian"``, keyword-only
+        Law of the clean token (:func:`code_grid_pmfs`).
+    scale : float or array_like (d,), keyword-only
+        Encoder gain of the ``"gaussian"`` prior (ignored for ``"uniform"``).
+    rescale : bool, keyword-only
+        Re-quantize :math:`z_t/\sqrt{\bar\alpha_t}` (default) or :math:`z_t`.
+    rng : None, int, SeedSequence or Generator, keyword-only
+        SPEC 7 randomness (one generator for codes and noise); the same int gives the same
+        result.
+    seed : None, int, SeedSequence or Generator, keyword-only
+        Deprecated name of ``rng`` (warns with a ``DeprecationWarning``).
+
+    Returns
+    -------
+    ForwardSimulation
+        Survival with binomial standard errors and residual moments per recorded step.
+
+    Examples
+    --------
+    Two codes :math:`\pm1` at :math:`\mathrm{SNR} = 1`: the simulated survival is within three
+    standard errors of the exact :math:`\Phi(1) = 0.841345` (:func:`token_diffusion`):
+
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.temporal import simulate_forward
+    >>> sim = simulate_forward(FSQ([2], symmetric=True), [0.5], 4000, rng=0)
+    >>> round(float(sim.survival[0]), 4), round(float(sim.survival_stderr[0]), 4)
+    (0.8385, 0.0058)
+    >>> bool(abs(sim.survival[0] - 0.841345) < 3 * sim.survival_stderr[0])
+    True
     """
     rng = v.resolve_rng(rng, seed, owner="simulate_forward")
     b = _check_betas(betas)

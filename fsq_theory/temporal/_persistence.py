@@ -1,6 +1,6 @@
-r"""FSQ tokens of correlated (video-like) latents: persistence, entropy rate, causal prediction.
+r"""FSQ tokens of correlated (video-like) latents: persistence and flip rate.
 
-Model (seed sec. 6.1 and 7.1.3). Each latent coordinate is a stationary Gauss-Markov (AR(1))
+Model (seed sec. 6.1). Each latent coordinate is a stationary Gauss-Markov (AR(1))
 sequence over frames,
 
 .. math::
@@ -15,20 +15,8 @@ Exact quantities (no sampling):
 
 * the joint pmf of consecutive tokens, :math:`P(Z_{t-1}=i, Z_t=j)`, a bivariate-normal rectangle
   probability evaluated through Owen's T function (Owen 1956), hence the **persistence**
-  :math:`P(Z_t = Z_{t-1}) = \sum_k P(k, k)`, :math:`H(Z_t|Z_{t-1})` and :math:`I(Z_t;Z_{t-1})`;
-* the token process is a *function of a Markov process*, not a Markov chain, so its entropy rate
-  :math:`\bar H` is only bracketed (Cover & Thomas 2006, Thm 4.5.1):
-
-  .. math::
-
-      H(Z_t\mid Z_{t-1..t-m}, X_{t-m-1}) \;\le\; \bar H \;\le\; H(Z_t\mid Z_{t-1..t-m}),
-
-  the upper bounds non-increasing and the lower bounds non-decreasing in :math:`m`. Both are
-  computed from joint token pmfs of :math:`m+1` frames, obtained by a Nystrom discretization of
-  the Gaussian transition kernel with composite Gauss-Legendre rules whose panels break at the
-  cell thresholds (the integrands are analytic inside each panel, so the rule converges
-  geometrically; panels are no wider than the kernel's standard deviation). :math:`m = 1` agrees
-  with the Owen's-T values to ~1e-13 (tested);
+  :math:`P(Z_t = Z_{t-1}) = \sum_k P(k, k)`, :math:`H(Z_t|Z_{t-1})` and :math:`I(Z_t;Z_{t-1})`
+  (the entropy rate and causal prediction are in ``_entropy_rate``);
 * **flip rate.** A token flips iff some threshold lies between :math:`X_{t-1}` and :math:`X_t`,
   so :math:`P(\text{flip}) \le \sum_b P(\text{b crossed}) = \sum_b 2[\Phi(\tau_b) -
   \Phi_2(\tau_b,\tau_b;\rho)]` (:math:`\tau_b = t_b/\sigma`), with equality when no step skips a
@@ -46,22 +34,11 @@ Exact quantities (no sampling):
   gain) flip more tokens; "temporal consistency through shared quantization" holds only when
   :math:`\sigma\sqrt{2(1-\rho)} \ll \Delta`.
 
-**Causal structure (7.1.3).** The seed's :math:`P(z_t|z_{<t}) = \mathrm{FSQ}(f_\theta(z_{<t}))`
-is type-confused: FSQ returns a token, not a distribution. A deterministic predictor gives the
-point mass :math:`P(z_t = k\mid z_{<t}) = 1\{k = \mathrm{FSQ}(f_\theta(z_{<t}))\}`; a
-stochastic one with predictive noise gives :math:`p(k\mid z_{<t}) = P(\mathrm{FSQ}(f_\theta(z_{<t})
-+ \nu) = k)`. For the AR(1) latent the Bayes predictor from the continuous past is
-:math:`f(x_{<t}) = \rho x_{t-1}` with Gaussian residual, so the exact predictive token law is
-the cell probabilities of :math:`\mathcal N(\rho x_{t-1}, (1-\rho^2)\sigma^2)`
-(:func:`predictive_token_distribution`); :func:`causal_prediction` reports its expected entropy
-and the accuracy of the point prediction :math:`Q(\rho x_{t-1})`.
-
 Entropies are in bits per scalar (one dimension's token) unless ``base=`` says otherwise.
 
 References
 ----------
 D. B. Owen, "Tables for computing bivariate normal probabilities", Ann. Math. Statist. 27 (1956).
-T. M. Cover, J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley 2006, sec. 4.5.
 W. F. Sheppard, "On the application of the theory of error to cases of normal distribution and
 normal correlation", Phil. Trans. R. Soc. A 192 (1899) (orthant probability 1/4 + arcsin(rho)/2pi).
 """
@@ -72,7 +49,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from .. import _validation as v
 from .._measures import entropy_nats
@@ -85,19 +62,10 @@ __all__ = [
     "vector_token_persistence",
     "FlipRate",
     "flip_rate",
-    "token_sequence_pmf",
-    "EntropyRateBounds",
-    "entropy_rate_bounds",
-    "predictive_token_distribution",
-    "CausalPrediction",
-    "causal_prediction",
     "TokenPersistenceMC",
     "simulate_token_persistence",
 ]
 
-_R = 9.0  # standardized truncation of the Gaussian support: mass beyond is 2.3e-19
-_GL_NODES = 12  # Gauss-Legendre nodes per panel
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(_GL_NODES)
 _LN2 = math.log(2.0)
 
 
@@ -157,6 +125,22 @@ def bivariate_normal_cdf(h, k, rho) -> np.ndarray:
     h, k : array_like
         Upper limits (``-inf``/``+inf`` allowed, not NaN); broadcast together.
     rho : float in (-1, 1)
+        Correlation of the two standard normal coordinates.
+
+    Returns
+    -------
+    ndarray, shape ``np.broadcast(h, k).shape``, float64
+        Probabilities in [0, 1].
+
+    Examples
+    --------
+    Sheppard's orthant probability :math:`\tfrac14 + \arcsin(\tfrac12)/2\pi = \tfrac13`, and a
+    value that ``scipy.stats.multivariate_normal`` also gives (0.296091):
+
+    >>> import numpy as np
+    >>> from fsq_theory.temporal import bivariate_normal_cdf
+    >>> np.round(bivariate_normal_cdf([0.0, 1.0, np.inf], [0.0, -0.5, 0.3], 0.5), 6).tolist()
+    [0.333333, 0.296091, 0.617911]
     """
     r = _check_rho(rho)
     h = v.as_real_array("h", h, finite=False).astype(np.float64)
@@ -213,6 +197,19 @@ def consecutive_token_pmf(sq, rho, *, variance=1.0) -> np.ndarray:
     Returns
     -------
     ndarray, shape (n_cells, n_cells)
+        :math:`P[i, j]`, rows indexed by the earlier token; entries sum to 1.
+
+    Examples
+    --------
+    Sign quantizer at :math:`\rho = 1/2`: the diagonal holds Sheppard's
+    :math:`\tfrac14 + \arcsin\rho/2\pi = \tfrac13`:
+
+    >>> import numpy as np
+    >>> from fsq_theory.quantizer import ScalarQuantizer
+    >>> from fsq_theory.temporal import consecutive_token_pmf
+    >>> sign = ScalarQuantizer([0.0], [-1.0, 1.0])
+    >>> np.round(consecutive_token_pmf(sign, 0.5), 6).tolist()
+    [[0.333333, 0.166667], [0.166667, 0.333333]]
     """
     sq = _check_sq(sq)
     r = _check_rho(rho)
@@ -223,15 +220,48 @@ def consecutive_token_pmf(sq, rho, *, variance=1.0) -> np.ndarray:
 
 
 def token_persistence(sq, rho, *, variance=1.0) -> float:
-    r""":math:`P(Z_t = Z_{t-1}) = \sum_k P[k, k]` (per scalar), exactly; see
-    :func:`consecutive_token_pmf`. For the sign quantizer (one threshold at 0) it equals
-    :math:`\tfrac12 + \arcsin(\rho)/\pi` (Sheppard 1899)."""
+    r"""Probability that a token keeps its value between consecutive frames, exactly (per scalar).
+
+    .. math::
+
+        P(Z_t = Z_{t-1}) = \sum_k P[k, k]
+
+    with :math:`P` from :func:`consecutive_token_pmf`. For the sign quantizer (one threshold at 0)
+    it equals :math:`\tfrac12 + \arcsin(\rho)/\pi` (Sheppard 1899).
+
+    Parameters
+    ----------
+    sq : ScalarQuantizer or 1-D FSQ
+        Cells in source units.
+    rho : float in (-1, 1)
+        Lag-one correlation of the latent.
+    variance : float, keyword-only
+        :math:`\sigma^2` of the latent (default 1).
+
+    Returns
+    -------
+    float
+        The persistence probability.
+
+    Examples
+    --------
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.quantizer import ScalarQuantizer
+    >>> from fsq_theory.temporal import token_persistence
+    >>> round(token_persistence(ScalarQuantizer([0.0], [-1.0, 1.0]), 0.5), 6)  # 1/2 + 1/6
+    0.666667
+    >>> round(token_persistence(FSQ([5]), 0.9), 6)
+    0.58132
+    """
     return float(np.trace(consecutive_token_pmf(sq, rho, variance=variance)))
 
 
 def vector_token_persistence(fsq, rho, *, scale=1.0, variance=1.0) -> float:
-    r"""Persistence of the whole FSQ token, :math:`P(K_t = K_{t-1}) = \prod_i P(Z^{(i)}_t =
-    Z^{(i)}_{t-1})`, per vector.
+    r"""Persistence of the whole FSQ token between consecutive frames, exactly (per vector).
+
+    .. math::
+
+        P(K_t = K_{t-1}) = \prod_{i=1}^d P\big(Z^{(i)}_t = Z^{(i)}_{t-1}\big).
 
     The coordinates are independent AR(1) sequences with the common correlation ``rho`` and
     variances ``variance`` (scalar or per dimension), encoded as ``z = scale * x``; a token keeps
@@ -241,8 +271,27 @@ def vector_token_persistence(fsq, rho, *, scale=1.0, variance=1.0) -> float:
     Parameters
     ----------
     fsq : FSQ
+        Quantizer of the whole token.
     rho : float in (-1, 1)
-    scale, variance : float or array_like (d,), keyword-only
+        Common lag-one correlation of the coordinates.
+    scale : float or array_like (d,), keyword-only
+        Encoder gain per dimension (``fsq.scalar_quantizers(scale)``).
+    variance : float or array_like (d,), keyword-only
+        :math:`\sigma_i^2` of each coordinate, > 0.
+
+    Returns
+    -------
+    float
+        :math:`P(K_t = K_{t-1})` for the whole token.
+
+    Examples
+    --------
+    Two identical dimensions: the square of the scalar persistence 0.58132:
+
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.temporal import vector_token_persistence
+    >>> round(vector_token_persistence(FSQ([5, 5]), 0.9), 6)
+    0.337933
     """
     if not isinstance(fsq, FSQ):
         raise TypeError(f"fsq must be an FSQ, got {type(fsq).__name__}")
@@ -256,6 +305,8 @@ def vector_token_persistence(fsq, rho, *, scale=1.0, variance=1.0) -> float:
 class FlipRate:
     r"""Token flip probability :math:`P(Z_t \ne Z_{t-1})` and its threshold-crossing forms.
 
+    Returned by :func:`flip_rate`; probabilities per scalar token and frame.
+
     Attributes
     ----------
     exact : float
@@ -268,6 +319,17 @@ class FlipRate:
         :math:`\frac{2}{\sqrt\pi}\sqrt{1-\rho}\sum_b\varphi(\tau_b)`, the small-increment
         (:math:`\rho\to1`) limit of both.
     n_thresholds : int
+        Number of finite thresholds :math:`t_b` of the quantizer.
+
+    Examples
+    --------
+    >>> from fsq_theory import FSQ
+    >>> from fsq_theory.temporal import flip_rate
+    >>> fr = flip_rate(FSQ([5]), 0.99)
+    >>> round(fr.exact, 6), round(fr.expected_crossings, 6), round(fr.asymptotic, 6)
+    (0.143391, 0.143396, 0.143325)
+    >>> fr.n_thresholds
+    4
     """
 
     exact: float
@@ -277,8 +339,40 @@ class FlipRate:
 
 
 def flip_rate(sq, rho, *, variance=1.0) -> FlipRate:
-    """Flip probability of a token between consecutive frames, exact and asymptotic; see
-    :class:`FlipRate` and the module notes (per scalar)."""
+    r"""Flip probability of a token between consecutive frames, exact and asymptotic (per scalar).
+
+    .. math::
+
+        P(Z_t \ne Z_{t-1}) \le \sum_b 2\big[\Phi(\tau_b) - \Phi_2(\tau_b, \tau_b; \rho)\big]
+        \approx \frac{2}{\sqrt\pi}\sqrt{1-\rho}\sum_b\varphi(\tau_b),\qquad
+        \tau_b = t_b/\sigma;
+
+    see :class:`FlipRate` and the module notes.
+
+    Parameters
+    ----------
+    sq : ScalarQuantizer or 1-D FSQ
+        Cells in source units.
+    rho : float in (-1, 1)
+        Lag-one correlation of the latent.
+    variance : float, keyword-only
+        :math:`\sigma^2` of the latent (default 1).
+
+    Returns
+    -------
+    FlipRate
+        Exact flip probability, expected threshold crossings and the :math:`\rho\to1` limit.
+
+    Examples
+    --------
+    One threshold: no step can cross two, so the union bound is exact (:math:`1 - 2/3`):
+
+    >>> from fsq_theory.quantizer import ScalarQuantizer
+    >>> from fsq_theory.temporal import flip_rate
+    >>> fr = flip_rate(ScalarQuantizer([0.0], [-1.0, 1.0]), 0.5)
+    >>> round(fr.exact, 6), round(fr.expected_crossings, 6), round(fr.asymptotic, 6)
+    (0.333333, 0.333333, 0.31831)
+    """
     sq = _check_sq(sq)
     r = _check_rho(rho)
     tau = _std_edges(sq, variance)[1:-1]
@@ -289,312 +383,13 @@ def flip_rate(sq, rho, *, variance=1.0) -> FlipRate:
 
 
 # ---------------------------------------------------------------------------------------------
-# Nystrom discretization of the AR(1) kernel
-# ---------------------------------------------------------------------------------------------
-def _grid(breaks, width):
-    """Composite Gauss-Legendre nodes/weights on [-R, R], panels breaking at ``breaks`` and no
-    wider than ``width``."""
-    b = np.unique(np.concatenate([[-_R, _R], np.asarray(breaks)[np.abs(breaks) < _R]]))
-    xs, ws = [], []
-    for lo, hi in zip(b[:-1], b[1:]):
-        m = max(1, math.ceil((hi - lo) / width))
-        e = np.linspace(lo, hi, m + 1)
-        c, hw = (e[1:] + e[:-1]) / 2, (e[1:] - e[:-1]) / 2
-        xs.append((c[:, None] + hw[:, None] * _GL_X).ravel())
-        ws.append((hw[:, None] * _GL_W).ravel())
-    return np.concatenate(xs), np.concatenate(ws)
-
-
-class _Kernel:
-    """Standardized AR(1) on a node grid: nodes x, weights w, cell masks, transition density,
-    and the closed-form next-cell probabilities C[x, k] = P(X' in cell k | X = x)."""
-
-    _BLOCK = 1024  # rows of the transition matrix generated at a time (bounded memory)
-
-    def __init__(self, edges, rho):
-        self.rho = rho
-        self.s = math.sqrt((1 - rho) * (1 + rho))
-        tau = edges[1:-1]
-        self.x, self.w = _grid(tau, min(1.0, self.s))
-        self.n = len(edges) - 1
-        cell = np.searchsorted(tau, self.x, side="right")
-        self.mask = (cell[None, :] == np.arange(self.n)[:, None]).astype(np.float64)
-        self.phi = np.exp(-0.5 * self.x**2) / math.sqrt(2 * math.pi)
-        self.C = _cell_probs_given(edges, rho * self.x, self.s)
-
-    def density(self, x_from):
-        """p(y | x) at all nodes y for each x in ``x_from``: shape (len(x_from), N)."""
-        d = (self.x[None, :] - self.rho * np.asarray(x_from)[:, None]) / self.s
-        return np.exp(-0.5 * d * d) / (self.s * math.sqrt(2 * math.pi))
-
-    def extend(self, G):
-        """Sequence densities G (P, N) -> (P * n, N): one more frame, every next token."""
-        Gw = G * self.w
-        H = np.zeros_like(G)
-        for b in range(0, len(self.x), self._BLOCK):
-            H += Gw[:, b:b + self._BLOCK] @ self.density(self.x[b:b + self._BLOCK])
-        return (H[:, None, :] * self.mask[None, :, :]).reshape(-1, H.shape[1])
-
-    def close_next(self, G):
-        """Probabilities of every sequence of G followed by every next token: (P, N) -> (P * n,),
-        the last integral in closed form."""
-        return np.clip(((G * self.w) @ self.C).ravel(), 0.0, None)
-
-
-def token_sequence_pmf(sq, rho, order, *, variance=1.0) -> np.ndarray:
-    r"""Joint pmf of ``order + 1`` consecutive tokens :math:`P(Z_0 = k_0, \dots, Z_m = k_m)`.
-
-    .. math::
-
-        P(k_0..k_m) = \int_{C_{k_0}}\!\!\cdots\int_{C_{k_m}} \varphi(x_0)
-            \prod_{i=1}^m p(x_i\mid x_{i-1})\,dx_0\cdots dx_m,
-
-    evaluated by the forward recursion :math:`g_i(y) = 1_{C_{k_i}}(y)\int g_{i-1}(x)p(y|x)dx`
-    discretized with composite Gauss-Legendre panels (12 nodes) breaking at the thresholds and
-    no wider than :math:`\min(1, \sqrt{1-\rho^2})` (standardized), on :math:`[-9, 9]`; the
-    innermost integral (the last cell probability) is closed form, so ``order = 1`` is exact up
-    to the outer quadrature. Cost grows like :math:`n^m N^2` with :math:`N \approx 216/\min(1,
-    \sqrt{1-\rho^2})` nodes.
-
-    Parameters
-    ----------
-    sq : ScalarQuantizer or 1-D FSQ
-    rho : float in (-1, 1)
-    order : int >= 0
-        :math:`m`; memory grows like :math:`n^{m+1}` times the node count.
-    variance : float, keyword-only
-
-    Returns
-    -------
-    ndarray of shape (n_cells,) * (order + 1), axis i the token of frame i
-    """
-    sq = _check_sq(sq)
-    r = _check_rho(rho)
-    m = v.check_int("order", order, minimum=0)
-    e = _std_edges(sq, variance)
-    n = len(e) - 1
-    if n ** (m + 1) > 2**16:
-        raise ValueError(f"order = {m} with {n} cells gives {n ** (m + 1)} sequences (> 65536)")
-    if m == 0:
-        from ..cells import cell_probabilities
-
-        return cell_probabilities(ScalarQuantizer(e[1:-1], np.zeros(n)))
-    ker = _Kernel(e, r)
-    G = ker.mask * ker.phi
-    for _ in range(m - 1):
-        G = ker.extend(G)
-    P = ker.close_next(G)
-    return (P / P.sum()).reshape((n,) * (m + 1))
-
-
-@dataclass(frozen=True)
-class EntropyRateBounds:
-    r"""Bounds on the entropy rate :math:`\bar H` of the token process (bits per scalar per frame).
-
-    Attributes
-    ----------
-    rho : float
-    upper : ndarray (max_order + 1,)
-        ``upper[m]`` :math:`= H(Z_t\mid Z_{t-1},\dots,Z_{t-m})` (``upper[0]`` :math:`= H(Z_t)`),
-        non-increasing in m, each :math:`\ge \bar H`.
-    lower : ndarray (max_lower + 1,)
-        ``lower[m]`` :math:`= H(Z_t\mid Z_{t-1},\dots,Z_{t-m}, X_{t-m-1})` (``lower[0]``
-        :math:`= H(Z_t\mid X_{t-1})`), non-decreasing in m, each :math:`\le \bar H` (Cover &
-        Thomas 2006, Thm 4.5.1).
-    mutual_information : float
-        :math:`I(Z_t; Z_{t-1}) = H(Z_t) - H(Z_t\mid Z_{t-1})`.
-    """
-
-    rho: float
-    upper: np.ndarray
-    lower: np.ndarray
-    mutual_information: float
-
-    def to_frame(self):
-        import pandas as pd
-
-        rows = [dict(order=m, bound="upper", bits=float(b)) for m, b in enumerate(self.upper)]
-        rows += [dict(order=m, bound="lower", bits=float(b)) for m, b in enumerate(self.lower)]
-        return pd.DataFrame(rows).assign(rho=self.rho)
-
-
-def _cell_probs_given(edges, mean, s):
-    """Cell probabilities of N(mean, s^2) for each mean: shape (len(mean), n)."""
-    z = (edges[None, :] - np.asarray(mean)[:, None]) / s
-    upper = z[:, :-1] >= 0
-    return np.clip(np.where(upper, special.ndtr(-z[:, :-1]) - special.ndtr(-z[:, 1:]),
-                            special.ndtr(z[:, 1:]) - special.ndtr(z[:, :-1])), 0.0, None)
-
-
-def entropy_rate_bounds(sq, rho, *, max_order=3, max_lower=1, variance=1.0,
-                        base=2) -> EntropyRateBounds:
-    r"""Upper and lower bounds on the token entropy rate, exactly (see :class:`EntropyRateBounds`).
-
-    ``upper[1]`` uses the Owen's-T pmf (:func:`consecutive_token_pmf`); higher orders use
-    :func:`token_sequence_pmf`: :math:`H(Z_t|Z_{t-1..t-m}) = H(Z_{0..m}) - H(Z_{0..m-1})`.
-    ``lower[m]`` is :math:`\int\varphi(x)[H(Z_{1..m+1}|x) - H(Z_{1..m}|x)]dx` with the
-    conditional sequence laws from the same recursion started at :math:`X_0 = x` (``lower[0]`` is
-    the entropy of the exact one-step predictive law, :func:`predictive_token_distribution`).
-
-    Parameters
-    ----------
-    sq : ScalarQuantizer or 1-D FSQ
-    rho : float in (-1, 1)
-    max_order : int >= 1, keyword-only
-    max_lower : int >= 0, keyword-only
-    variance : float, keyword-only
-    base : float, keyword-only
-        Logarithm base (2: bits).
-    """
-    sq = _check_sq(sq)
-    r = _check_rho(rho)
-    mo = v.check_int("max_order", max_order, minimum=1)
-    ml = v.check_int("max_lower", max_lower, minimum=0)
-    lb = v.log_base(base)
-    e = _std_edges(sq, variance)
-    n = len(e) - 1
-    for name, m in (("max_order", mo), ("max_lower", ml + 1)):
-        if n ** (m + 1) > 2**16:
-            raise ValueError(f"{name} = {m} with {n} cells gives {n ** (m + 1)} sequences "
-                             "(> 65536)")
-    P1 = consecutive_token_pmf(sq, r, variance=variance)
-    joint_h = [0.0, _entropy_bits(P1.sum(axis=0), base=lb), _entropy_bits(P1, base=lb)]
-    ker = _Kernel(e, r)
-    G = ker.mask * ker.phi  # densities of the length-1 sequences at the last frame
-    for m in range(2, mo + 1):
-        G = ker.extend(G)
-        joint_h.append(_entropy_bits(ker.close_next(G), base=lb))
-    upper = np.diff(np.asarray(joint_h[: mo + 2]))
-    # lower bounds: condition on X_0 = x at every node, integrate the entropy difference
-    lower = np.zeros(ml + 1)
-    weights = ker.w * ker.phi
-    for start in range(0, len(ker.x), 64):
-        x0 = ker.x[start:start + 64]
-        wx = weights[start:start + 64]
-        h_prev = _entropy_bits(ker.C[start:start + 64], axis=1, base=lb)  # H(Z_1 | x0), exact
-        lower[0] += wx @ h_prev
-        G = ker.density(x0)[:, None, :] * ker.mask[None, :, :]  # (B, n, N): Z_1 and x_1
-        for m in range(1, ml + 1):
-            B, P, N = G.shape
-            probs = ker.close_next(G.reshape(B * P, N)).reshape(B, P * ker.n)
-            h = _entropy_bits(probs / probs.sum(axis=1, keepdims=True), axis=1, base=lb)
-            lower[m] += wx @ (h - h_prev)
-            h_prev = h
-            if m < ml:
-                G = ker.extend(G.reshape(B * P, N)).reshape(B, P * ker.n, N)
-    lower /= weights.sum()
-    return EntropyRateBounds(r, upper, lower, float(upper[0] - upper[1]))
-
-
-# ---------------------------------------------------------------------------------------------
-# causal structure (7.1.3)
-# ---------------------------------------------------------------------------------------------
-def predictive_token_distribution(sq, rho, x_prev, *, variance=1.0) -> np.ndarray:
-    r"""Exact predictive token law :math:`p(k\mid x_{t-1}) = P(Q(X_t) = k\mid X_{t-1}=x_{t-1})`.
-
-    .. math::
-
-        p(k\mid x) = \Phi\Big(\frac{b_k - \rho x}{\sigma\sqrt{1-\rho^2}}\Big)
-                   - \Phi\Big(\frac{a_k - \rho x}{\sigma\sqrt{1-\rho^2}}\Big)
-
-    i.e. the cell probabilities of :math:`\mathcal N(\rho x, (1-\rho^2)\sigma^2)`: the corrected
-    form of seed 7.1.3 for the Bayes predictor :math:`f(x_{<t}) = \rho x_{t-1}` with its Gaussian
-    residual (:math:`X_{<t-1}` adds nothing: the latent is Markov).
-
-    Parameters
-    ----------
-    sq : ScalarQuantizer or 1-D FSQ
-    rho : float in (-1, 1)
-    x_prev : array_like
-        Previous latent values (source units, finite).
-    variance : float, keyword-only
-
-    Returns
-    -------
-    ndarray, shape ``np.shape(x_prev) + (n_cells,)``, rows summing to 1
-    """
-    sq = _check_sq(sq)
-    r = _check_rho(rho)
-    x = v.as_real_array("x_prev", x_prev).astype(np.float64)
-    sd = math.sqrt(v.check_real("variance", variance, minimum=0.0, strict_minimum=True))
-    p = _cell_probs_given(sq.cell_edges / sd, r * x.ravel() / sd, math.sqrt((1 - r) * (1 + r)))
-    return p.reshape(x.shape + (sq.n_cells,))
-
-
-@dataclass(frozen=True)
-class CausalPrediction:
-    r"""Next-token prediction for the AR(1) latent (per scalar).
-
-    Attributes
-    ----------
-    rho : float
-    h_marginal : float
-        :math:`H(Z_t)` (bits).
-    h_predictive : float
-        :math:`H(Z_t\mid X_{t-1}) = E\,H(p(\cdot\mid X_{t-1}))`: expected entropy of the exact
-        predictive law (bits); 0 only in the deterministic limit.
-    accuracy_point : float
-        :math:`P(Q(\rho X_{t-1}) = Z_t)`: the deterministic "FSQ of the prediction".
-    accuracy_bayes : float
-        :math:`E\max_k p(k\mid X_{t-1})`: the best possible from :math:`X_{t-1}` (>= point).
-    accuracy_persistence : float
-        :math:`P(Z_t = Z_{t-1})`: predicting "no change" from the token alone.
-    """
-
-    rho: float
-    h_marginal: float
-    h_predictive: float
-    accuracy_point: float
-    accuracy_bayes: float
-    accuracy_persistence: float
-
-
-def _argmax_breaks(edges, r, s, xs):
-    """x where argmax_k p(k | x) changes, refined by brentq (the integrand of the Bayes
-    accuracy has a kink there)."""
-    am = np.argmax(_cell_probs_given(edges, r * xs, s), axis=1)
-    out = []
-    for i in np.flatnonzero(np.diff(am)):
-        a, b = am[i], am[i + 1]
-
-        def diff(x, a=a, b=b):
-            p = _cell_probs_given(edges, np.array([r * x]), s)[0]
-            return p[a] - p[b]
-
-        out.append(optimize.brentq(diff, xs[i], xs[i + 1], xtol=1e-14))
-    return np.asarray(out)
-
-
-def causal_prediction(sq, rho, *, variance=1.0, base=2) -> CausalPrediction:
-    """Entropy of the exact predictive token law and accuracies of point predictions, by
-    composite Gauss-Legendre quadrature over :math:`X_{t-1}` with panels broken at every kink of
-    the integrands; see :class:`CausalPrediction`."""
-    sq = _check_sq(sq)
-    r = _check_rho(rho)
-    lb = v.log_base(base)
-    e = _std_edges(sq, variance)
-    s = math.sqrt((1 - r) * (1 + r))
-    tau = e[1:-1]
-    coarse = np.linspace(-_R, _R, 4001)
-    breaks = np.concatenate([tau, tau / r if r != 0 else [], _argmax_breaks(e, r, s, coarse)])
-    x, w = _grid(breaks, min(1.0, s))
-    wphi = w * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-    wphi /= wphi.sum()
-    p = _cell_probs_given(e, r * x, s)
-    point = np.searchsorted(tau, r * x, side="right")
-    pz = (wphi[:, None] * p).sum(axis=0)
-    return CausalPrediction(
-        r, float(_entropy_bits(pz, base=lb)), float(wphi @ _entropy_bits(p, axis=1, base=lb)),
-        float(wphi @ p[np.arange(len(x)), point]), float(wphi @ p.max(axis=1)),
-        token_persistence(sq, r, variance=variance))
-
-
-# ---------------------------------------------------------------------------------------------
 # Monte Carlo along one GaussMarkovSource stream
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TokenPersistenceMC:
     r"""Token statistics of simulated AR(1) sequences (each source dimension one replica).
+
+    Returned by :func:`simulate_token_persistence`.
 
     Attributes
     ----------
@@ -610,6 +405,16 @@ class TokenPersistenceMC:
         Counts of :math:`(Z_{t-1}, Z_t)`.
     h_conditional : float
         Plug-in :math:`H(Z_t\mid Z_{t-1})` from ``pair_counts`` (bits).
+
+    Examples
+    --------
+    >>> from fsq_theory.quantizer import ScalarQuantizer
+    >>> from fsq_theory.sources import GaussMarkovSource
+    >>> from fsq_theory.temporal import simulate_token_persistence
+    >>> mc = simulate_token_persistence(ScalarQuantizer([0.0], [-1.0, 1.0]),
+    ...                                 GaussMarkovSource(0.5), 2000, rng=0)
+    >>> mc.n_pairs, mc.pair_counts.shape, int(mc.pair_counts.sum())
+    (1999, (2, 2), 1999)
     """
 
     n_pairs: int
@@ -621,9 +426,57 @@ class TokenPersistenceMC:
 
 def simulate_token_persistence(sq, source, n, *, rng=None, chunk_size=None,
                                n_batches: int = 40, seed=v._UNSET) -> TokenPersistenceMC:
-    """Stream ``n`` frames of ``source`` (a :class:`~fsq_theory.sources.GaussMarkovSource`),
-    tokenize every dimension with ``sq``, count consecutive pairs; see
-    :class:`TokenPersistenceMC`. Depends on ``rng`` (SPEC 7; ``seed`` is its deprecated name) only, not on ``chunk_size``."""
+    r"""Monte-Carlo token persistence along one simulated AR(1) stream.
+
+    Streams ``n`` frames of ``source`` (a :class:`~fsq_theory.sources.GaussMarkovSource`),
+    tokenizes every dimension with ``sq`` and counts consecutive pairs; the estimate of
+
+    .. math::
+
+        P(Z_t = Z_{t-1}) \approx \frac{1}{d(n-1)}\sum_{i=1}^d\sum_{t=1}^{n-1}
+        \mathbb 1\{Z^{(i)}_t = Z^{(i)}_{t-1}\}
+
+    carries a batch-means standard error (see :class:`TokenPersistenceMC`). The result depends on
+    ``rng`` only, not on ``chunk_size``.
+
+    Parameters
+    ----------
+    sq : ScalarQuantizer or 1-D FSQ
+        Cells in source units, applied to every dimension of the source.
+    source : GaussMarkovSource
+        The AR(1) latent (its ``rho``, ``dim`` and ``variance``).
+    n : int
+        Number of frames, >= 2.
+    rng : None, int, SeedSequence or Generator, keyword-only
+        SPEC 7 randomness (key of the source's counter-based stream); the same int gives the
+        same result.
+    chunk_size : int or None, keyword-only
+        Frames per streamed chunk (memory only; ``None``: the source's default).
+    n_batches : int, keyword-only
+        Contiguous time blocks of the batch-means standard error, 2 <= ``n_batches`` <= n - 1.
+    seed : None, int, SeedSequence or Generator, keyword-only
+        Deprecated name of ``rng`` (warns with a ``DeprecationWarning``).
+
+    Returns
+    -------
+    TokenPersistenceMC
+        Persistence with its standard error, pair counts and plug-in conditional entropy.
+
+    Examples
+    --------
+    Sign quantizer at :math:`\rho = 1/2`: the estimate is within its standard error range of
+    the exact :math:`2/3` (:func:`token_persistence`):
+
+    >>> from fsq_theory.quantizer import ScalarQuantizer
+    >>> from fsq_theory.sources import GaussMarkovSource
+    >>> from fsq_theory.temporal import simulate_token_persistence
+    >>> sign = ScalarQuantizer([0.0], [-1.0, 1.0])
+    >>> mc = simulate_token_persistence(sign, GaussMarkovSource(0.5), 20000, rng=0)
+    >>> round(mc.persistence, 4), round(mc.stderr, 4)
+    (0.6606, 0.0043)
+    >>> abs(mc.persistence - 2 / 3) < 3 * mc.stderr
+    True
+    """
     rng = v.resolve_rng(rng, seed, owner="simulate_token_persistence")
     from ..sources import GaussMarkovSource
 

@@ -202,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--verbose", action="store_true", help="print each theorem and its source")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
     c.set_defaults(func=_cmd_check)
+
+    from .report._cli import add_parser as _add_report_parser
+
+    _add_report_parser(sub)
     return parser
 
 

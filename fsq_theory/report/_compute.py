@@ -35,7 +35,7 @@ GLOSSARY = {
     "d": ("dimensions", "latent dimensions, one FSQ level count each"),
     "rate_bits": ("bits/vector", "fixed rate log2 |C| of the codebook: what an index costs without entropy coding"),
     "entropy_bits": ("bits/vector", "plug-in entropy H(Z) of the token histogram: what an ideal entropy coder would spend"),
-    "entropy_ci95_bits": ("bits/vector", "95% interval of the plug-in entropy (sampling noise only, not its downward bias)"),
+    "entropy_ci95_bits": ("bits/vector", "95% interval for the entropy of the token distribution (bias-corrected; see the method)"),
     "entropy_miller_madow_bits": ("bits/vector", "entropy with the Miller-Madow bias correction (K-1)/(2n ln 2)"),
     "entropy_grassberger_bits": ("bits/vector", "Grassberger's (2003) bias-corrected entropy estimate"),
     "entropy_cap_bits": ("bits/vector", "log2 n: no plug-in entropy of n tokens can exceed it"),
@@ -119,11 +119,18 @@ def _tokens(st, fsq, n, gen, warnings):
         c = counts[used]
         out["entropy_bits"] = st.entropy_bits
         if used.size > 1:
-            method = "bootstrap" if used.size <= BOOTSTRAP_MAX_CODES else "analytic"
-            est = entropy_estimate(c, method=method, n_bootstrap=200,
-                                   seed=int(gen.integers(2**63)))
-            out["entropy_ci95_bits"] = [est.low, est.high]
-            out["entropy_ci_method"] = f"{method} (plug-in estimator)"
+            seed = int(gen.integers(2**63))
+            if used.size <= BOOTSTRAP_MAX_CODES:
+                est = entropy_estimate(c, method="bootstrap", n_bootstrap=200, seed=seed)
+                h = st.entropy_bits
+                # basic bootstrap: resamples are biased below H-hat as H-hat is below H, so
+                # reflecting the percentiles about H-hat corrects the plug-in's bias
+                out["entropy_ci95_bits"] = [2 * h - est.high, 2 * h - est.low]
+                out["entropy_ci_method"] = "basic bootstrap of the plug-in estimate, 200 resamples"
+            else:
+                est = entropy_estimate(c, estimator="miller_madow", method="analytic")
+                out["entropy_ci95_bits"] = [est.low, est.high]
+                out["entropy_ci_method"] = "Miller-Madow estimate ± 1.96 analytic standard errors"
         else:
             out["entropy_ci95_bits"] = [st.entropy_bits, st.entropy_bits]
             out["entropy_ci_method"] = "one code used: no sampling variability"
@@ -513,9 +520,15 @@ def _rate_distortion(sample, mom, fsq, tokens, dist, alts, seed):
         rows.append(row)
     if not at:
         reason = "the tokenizer's distortion is zero or undefined"
-    return {"provider": sw["provider"], "entropy": sw.get("entropy"), "note": sw.get("note"),
-            "at_tokenizer": rows, "curve": pts[len(at):],
-            **({} if at else {"at_tokenizer_reason": reason})}
+    out = {"provider": sw["provider"], "entropy": sw.get("entropy"), "at_tokenizer": rows,
+           "curve": pts[len(at):]}
+    if sw.get("note"):
+        out["note"] = sw["note"]
+    if out["entropy"] is None:
+        out["entropy_reason"] = "the bounds provider reports no entropy estimate"
+    if not at:
+        out["at_tokenizer_reason"] = reason
+    return out
 
 
 def _fmt_bits(x):
@@ -550,11 +563,12 @@ def _verdict(doc):
             parts.append(f"At that distortion a code for Gaussian latents with the same "
                          f"covariance would need {min(ups):.2f} bits per vector "
                          f"({rate - min(ups):.2f} fewer than the tokenizer).")
+    cands = [r for r in alts["designs"][1:] if r.get("mse_saving_percent") is not None]
     best = None
-    for r in alts["designs"][1:]:
-        s = r.get("mse_saving_percent")
-        if s is not None and (best is None or s > best["mse_saving_percent"]):
-            best = r
+    if cands:
+        top = max(r["mse_saving_percent"] for r in cands)
+        # the simplest design (list order) within one point of the largest saving
+        best = next(r for r in cands if r["mse_saving_percent"] >= top - 1.0)
     if best is not None and best["mse_saving_percent"] > 1:
         parts.append(f"Biggest easy win: {best['name'].replace('_', ' ')} — {best['description']} "
                      f"— lowers that MSE by {best['mse_saving_percent']:.0f}% at the same or lower "

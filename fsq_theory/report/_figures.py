@@ -74,6 +74,9 @@ def correlation(doc, extra) -> bytes:
                         color="white" if abs(corr[i, j]) > 0.6 else "black")
     ax.set_xlabel("dimension")
     ax.set_ylabel("dimension")
+    ticks = np.arange(0, d, max(1, d // 8))
+    ax.set_xticks(ticks)
+    ax.set_yticks(ticks)
     ax.grid(False)
     ax.set_title("Correlation matrix of the latents")
     return _png(fig)
@@ -173,8 +176,8 @@ def alternatives(doc, extra) -> bytes:
     ax.set_yticks(y, names)
     base = vals[0]
     for yi, val in zip(y, vals):
-        s = 100 * (1 - val / base) if base else 0.0
-        ax.text(val, yi, f"  {val:.4g} ({s:+.0f}%)" if yi != y[0] else f"  {val:.4g}",
+        change = 100 * (val / base - 1) if base else 0.0
+        ax.text(val, yi, f"  {val:.4g} ({change:+.0f}%)" if yi != y[0] else f"  {val:.4g}",
                 va="center", fontsize=7)
     ax.set_xlim(0, max(vals) * 1.35 if max(vals) > 0 else 1)
     ax.set_xlabel("mse_latent_centroid (latent units² per scalar)")

@@ -31,6 +31,7 @@ td.unit{color:#5a6475;white-space:nowrap}
 td.meaning{color:#3b4453;overflow-wrap:anywhere}
 code{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px;background:#f1f3f7;
 padding:0 3px;border-radius:3px;overflow-wrap:anywhere}
+table.kv td:first-child code{white-space:nowrap}
 caption{caption-side:top;text-align:left;color:#5a6475;font-size:12.5px;padding:2px 0 4px}
 figure{margin:12px 0 20px}
 figure img{display:block;max-width:100%;height:auto;border:1px solid #e3e7ee}

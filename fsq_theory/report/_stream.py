@@ -194,7 +194,7 @@ class Moments:
         return c
 
 
-def moments_pass(rows: Rows, on_chunk=None) -> Moments:
+def moments_pass(rows: Rows, on_chunk=None, *, chunk_rows: int = CHUNK_ROWS) -> Moments:
     r"""Mean, covariance, third and fourth central moments in one pass (Pébay's pairwise merge).
 
     For two parts with counts :math:`n_a, n_b`, :math:`\delta = \bar x_b - \bar x_a`,
@@ -212,7 +212,7 @@ def moments_pass(rows: Rows, on_chunk=None) -> Moments:
     M4 = np.zeros(d)
     lo = np.full(d, np.inf)
     hi = np.full(d, -np.inf)
-    for _, x in rows.chunks():
+    for _, x in rows.chunks(chunk_rows):
         nb = x.shape[0]
         mb = x.mean(axis=0)
         xc = x - mb

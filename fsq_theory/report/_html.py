@@ -25,8 +25,10 @@ font-size:15.5px}
 .ok{background:#eefaf0;border-left:5px solid #2e9e4f;padding:8px 14px;margin:12px 0}
 table{border-collapse:collapse;width:100%;margin:8px 0 14px;font-size:13px;table-layout:auto}
 th,td{border-bottom:1px solid #e3e7ee;padding:4px 7px;text-align:left;vertical-align:top}
-th{background:#f1f3f7;font-weight:600}
+th{background:#f1f3f7;font-weight:600;overflow-wrap:anywhere}
+td{overflow-wrap:anywhere}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.na-cell{min-width:14em}
 td.unit{color:#5a6475;white-space:nowrap}
 td.meaning{color:#3b4453;overflow-wrap:anywhere}
 code{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px;background:#f1f3f7;
@@ -39,6 +41,8 @@ figcaption{color:#5a6475;font-size:12.5px;margin-top:4px}
 .na{color:#a33}
 .small{font-size:12.5px;color:#5a6475}
 .best td{background:#effaf1}
+@media (max-width:1000px){main{padding:14px 12px 32px}table{font-size:11.5px}
+th,td{padding:3px 4px}code{font-size:11px}}
 """
 
 
@@ -86,7 +90,8 @@ def _kv(rows, caption=None) -> str:
         out.append(f"<caption>{_e(caption)}</caption>")
     out.append("<tr><th>quantity</th><th>value</th><th>unit</th><th>meaning</th></tr>")
     for name, value, unit, meaning in rows:
-        out.append(f"<tr><td><code>{_e(name)}</code></td><td class=\"num\">{value}</td>"
+        cls = "na-cell" if 'class="na"' in value else "num"
+        out.append(f"<tr><td><code>{_e(name)}</code></td><td class=\"{cls}\">{value}</td>"
                    f"<td class=\"unit\">{_e(unit)}</td><td class=\"meaning\">{_e(meaning)}</td></tr>")
     out.append("</table>")
     return "".join(out)

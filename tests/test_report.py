@@ -113,8 +113,8 @@ def test_gaussian_control_values(gaussian_run):
     assert d["mse_latent_grid"] == pytest.approx(st.mse_source, rel=1e-12)
     assert d["mse_latent_centroid"] == pytest.approx(st.mse_centroid, rel=1e-12)
     assert d["mse_code_grid"] == pytest.approx(st.mse_code, rel=1e-12)
-    # W2 to the quantized measure equals the distortion of a monotone decoder (wasserstein.py)
-    from fsq_theory.wasserstein import w2_quantization
+    # W2 to the quantized measure equals the distortion of a monotone decoder (geometry._wasserstein)
+    from fsq_theory.geometry import w2_quantization
 
     assert d["w2_latent_grid"] == pytest.approx(w2_quantization(fsq, x), rel=1e-9)
     assert d["w2_latent_centroid"] == pytest.approx(

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import stats as sstats
 
 from .. import _validation as v
-from ..information import entropy, entropy_estimate
+from ..geometry import entropy, entropy_estimate
 from ..quantizer import FSQ
 from ..stats import stream_stats
 from . import _bounds, _search
@@ -554,6 +554,9 @@ def _verdict(doc):
         ups = [u["bits"] for u in row["upper"] if u["bits"] is not None]
         los = [u["bits"] for u in row["lower"] if u["bits"] is not None]
         rate = H if H is not None else R
+        if H is None:
+            parts.append("(The entropy needs a joint histogram, which this codebook is too large "
+                         "for: the gaps below use the fixed rate.)")
         if ups and los:
             parts.append(f"At that distortion the best possible code needs between "
                          f"{max(los):.2f} and {min(ups):.2f} bits per vector, so the tokenizer "

@@ -257,9 +257,11 @@ SAT_TANH = 0.99
 SAT_Z = math.atanh(SAT_TANH)  # |z| beyond which tanh' = 1 - tanh^2 < 0.02: the gradient is gone
 
 
-def shape_pass(rows: Rows, mom: Moments, scale: np.ndarray, *, bins: int = 80,
+def shape_pass(rows: Rows, mom: Moments, scale: np.ndarray, *, bins: int | None = None,
                on_chunk=None) -> Shape:
     d = rows.d
+    if bins is None:  # ~sqrt(n) bins: a histogram of 2,000 rows is not 80 bins of noise
+        bins = int(np.clip(math.sqrt(rows.n), 20, 80))
     sd = np.sqrt(mom.var)
     lo = np.maximum(mom.min, mom.mean - 6 * sd)
     hi = np.minimum(mom.max, mom.mean + 6 * sd)

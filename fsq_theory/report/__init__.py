@@ -69,7 +69,8 @@ def _version() -> str:
 
 def report(latents, levels, *, symmetric: bool = False, eps: float = 1e-3, scale=None,
            fit_scale: bool = False, out=None, progress=None, rng=None,
-           sample_size: int = 1 << 18, kmeans: bool = True) -> Report:
+           sample_size: int = 1 << 18, kmeans: bool = True,
+           bounds=("gaussian", "shannon")) -> Report:
     r"""Analyse FSQ tokens of ``latents``: data, tokens, distortion, R(D) bounds, what to change.
 
     The tokenizer is :math:`z = s \odot x`, :math:`k = \mathrm{FSQ}(z)` (``FSQ(levels,
@@ -116,6 +117,11 @@ def report(latents, levels, *, symmetric: bool = False, eps: float = 1e-3, scale
         Rows sampled (random blocks) for the searches and estimators.
     kmeans : bool, keyword-only
         Fit the k-means baseline (needs scikit-learn; skipped with a reason otherwise).
+    bounds : sequence of str, keyword-only
+        R(D) bounds to compute, by the names of :func:`fsq_theory.empirical.rd_sandwich`
+        (``"gaussian"``, ``"shannon"``; with that subpackage also ``"separable"``,
+        ``"particles"``, ``"dual"``, which take minutes). Without it, the report computes
+        ``"gaussian"`` and ``"shannon"`` itself.
 
     Returns
     -------
@@ -147,7 +153,7 @@ def report(latents, levels, *, symmetric: bool = False, eps: float = 1e-3, scale
             raise ValueError(f"out must be a directory, got the file {str(out)!r}")
     doc, extra = _compute.compute(latents, levels, symmetric=symmetric, eps=eps, scale=scale,
                                   fit_scale=fit_scale, sample_size=sample_size, kmeans=kmeans,
-                                  progress=progress, rng=rng)
+                                  bounds=bounds, progress=progress, rng=rng)
     doc["generated_by"] = _version()
     pngs = _figures.render(doc, extra)
     page = _html.render(doc, pngs)

@@ -83,77 +83,193 @@ def slb_bits(h_bits: float, d: int, D: float) -> float:
     return max(0.0, d * float(shannon_lower_bound(h_bits / d, D)))
 
 
-def _internal(sample, cov, distortions, rng):
+DEFAULT_BOUNDS = ("gaussian", "shannon")
+DEDUP_MAX = 0.01  # repeated rows dropped before the k-NN entropy when they are this rare
+
+
+def _dedup_note(dropped, n):
+    return (f"k-NN entropy on the distinct rows: {dropped} repeated row(s) of {n:,} dropped. "
+            "Repeated rows are atoms, which have no density; this bounds the continuous part, "
+            "which carries all but a negligible share of the mass")
+SANDWICH_ROWS = 50_000      # rows handed to fsq_theory.empirical.rd_sandwich
+SANDWICH_QUERIES = 20_000   # k-NN queries of its entropy estimate
+MEANINGS = {
+    "gaussian": "R(D) of the Gaussian with the latents' covariance (reverse water-filling on the "
+                "covariance eigenvalues): an upper bound on R(D) for any source with that covariance",
+    "shannon": "Shannon lower bound h(X) - (d/2) log2(2 pi e D) with h(X) from a k-nearest-neighbour "
+               "(Kozachenko-Leonenko) estimate",
+}
+
+
+def _entropy_block(cov, method, bits=None, stderr=None, rows=None, reason=None, low=None,
+                   high=None):
+    h_gauss = gaussian_entropy_bits(cov)
+    ent = {"method": method, "bits": bits, "stderr_bits": stderr, "rows": rows,
+           "gaussian_bits": h_gauss}
+    if low is not None:
+        ent["low_bits"], ent["high_bits"] = low, high
+    if bits is None:
+        ent["bits_reason"] = reason or "not computed"
+        ent["stderr_bits_reason"] = ent["rows_reason"] = ent["bits_reason"]
+    if h_gauss is None:
+        ent["gaussian_bits_reason"] = "singular covariance (a constant or collinear dimension)"
+    return ent
+
+
+def _internal(sample, cov, distortions, rng, bounds):
     d = cov.shape[0]
     eig = np.clip(np.linalg.eigvalsh(cov), 0.0, None)
-    h_gauss = gaussian_entropy_bits(cov)
     est, reason = knn_entropy_bits(sample, rng=rng)
-    entropy = {"method": f"Kozachenko-Leonenko, k = {KNN_K}", "bits": None, "stderr_bits": None,
-               "rows": None, "gaussian_bits": h_gauss}
+    dropped = 0
+    if est is None and "duplicates" in reason:
+        su = np.unique(sample, axis=0)
+        dropped = sample.shape[0] - su.shape[0]
+        if dropped <= DEDUP_MAX * sample.shape[0]:
+            est, reason = knn_entropy_bits(su, rng=rng)
     h = None
     if est is None:
-        entropy["bits_reason"] = reason
+        entropy = _entropy_block(cov, f"Kozachenko-Leonenko, k = {KNN_K}", reason=reason)
     else:
         h, se, rows = est
-        entropy.update(bits=h, stderr_bits=se, rows=rows)
-        if h_gauss is not None and h > h_gauss:
+        entropy = _entropy_block(cov, f"Kozachenko-Leonenko, k = {KNN_K}", h, se, rows)
+        if entropy["gaussian_bits"] is not None and h > entropy["gaussian_bits"]:
             entropy["capped_at_gaussian"] = True
-            h = h_gauss
-    if h_gauss is None:
-        entropy["gaussian_bits_reason"] = "singular covariance (a constant or collinear dimension)"
+            h = entropy["gaussian_bits"]
     points = []
     for D in distortions:
-        up = [{"label": "gaussian_same_covariance", "bits": gaussian_upper_bits(eig, D)}]
-        if h is None:
-            lo = [{"label": "shannon_lower_bound_knn", "bits": None, "bits_reason":
-                   entropy.get("bits_reason", "no entropy estimate")}]
-        else:
-            lo = [{"label": "shannon_lower_bound_knn", "bits": slb_bits(h, d, D)}]
+        up, lo = [], []
+        if "gaussian" in bounds:
+            up.append({"label": "gaussian", "target": "source", "certified": True,
+                       "bits": gaussian_upper_bits(eig, D)})
+        if "shannon" in bounds:
+            if h is None:
+                lo.append({"label": "shannon", "target": "source", "certified": False,
+                           "bits": None, "bits_reason": entropy["bits_reason"]})
+            else:
+                lo.append({"label": "shannon", "target": "source", "certified": False,
+                       "bits": slb_bits(h, d, D),
+                       **({"note": _dedup_note(dropped, sample.shape[0])} if dropped else {})})
         points.append({"distortion": float(D), "upper": up, "lower": lo})
-    return {"provider": "fsq_theory.report._bounds (Gaussian upper bound, k-NN Shannon lower "
-                        "bound)", "entropy": entropy, "points": points}
+    out = {"provider": "fsq_theory.report._bounds (Gaussian upper bound, k-NN Shannon lower "
+                       "bound)", "entropy": entropy, "points": points,
+           "meanings": {k: MEANINGS[k] for k in bounds if k in MEANINGS}}
+    missing = [b for b in bounds if b not in MEANINGS]
+    if missing:
+        out["note"] = f"bounds {missing} need fsq_theory.empirical, which is not available"
+    return out
 
 
-def _from_empirical(rd_sandwich, sample, distortions, rng):
-    res = rd_sandwich(sample, np.asarray(distortions, dtype=float), rng=rng)
-    upper = getattr(res, "upper")
-    lower = getattr(res, "lower")
+def _from_empirical(emp, sample, cov, distortions, rng, bounds):
+    gen = np.random.default_rng(rng)
+    x = sample
+    if x.shape[0] > SANDWICH_ROWS:
+        x = x[np.sort(gen.choice(x.shape[0], SANDWICH_ROWS, replace=False))]
+    Ds = np.asarray(distortions, dtype=float)
+    curves, failed, entropy = [], {}, None
+    dedup = {}
+    for name in bounds:
+        # one call per bound: a bound that cannot be computed (e.g. the k-NN entropy of
+        # repeated rows) must not take the others down
+        seed = int(gen.integers(2**63))
+        try:
+            s = emp.rd_sandwich(x, Ds, bounds=(name,), rng=seed, max_queries=SANDWICH_QUERIES)
+        except ValueError as exc:
+            xu = np.unique(x, axis=0) if "duplicate" in str(exc) else x
+            if name != "shannon" or x.shape[0] - xu.shape[0] > DEDUP_MAX * x.shape[0]:
+                failed[name] = str(exc)
+                continue
+            try:
+                s = emp.rd_sandwich(xu, Ds, bounds=(name,), rng=seed,
+                                    max_queries=SANDWICH_QUERIES)
+            except ValueError as exc2:
+                failed[name] = str(exc2)
+                continue
+            dedup[name] = x.shape[0] - xu.shape[0]
+        curves.extend(s.bounds)
+        if s.entropy is not None:
+            e = s.entropy
+            entropy = _entropy_block(cov, f"Kozachenko-Leonenko, k = {e.k} "
+                                          "(fsq_theory.empirical.knn_entropy)",
+                                     float(e.value), float(e.stderr), int(e.n_queries),
+                                     low=float(e.low), high=float(e.high))
+    if entropy is None:
+        entropy = _entropy_block(cov, "Kozachenko-Leonenko (fsq_theory.empirical.knn_entropy)",
+                                 reason=failed.get("shannon", "not requested"))
+    evals = [(c, *c.at(Ds)) for c in curves]
     points = []
     for i, D in enumerate(distortions):
-        up = [{"label": str(k), "bits": float(np.atleast_1d(v)[i])} for k, v in dict(upper).items()]
-        lo = [{"label": str(k), "bits": float(np.atleast_1d(v)[i])} for k, v in dict(lower).items()]
-        points.append({"distortion": float(D), "upper": up, "lower": lo})
-    return {"provider": "fsq_theory.empirical.rd_sandwich", "entropy": None, "points": points}
+        p = {"distortion": float(D), "upper": [], "lower": []}
+        for c, val, lo, hi in evals:
+            b = {"label": c.name, "target": c.target, "certified": bool(c.certified),
+                 "bits": float(val[i]), "low_bits": float(lo[i]), "high_bits": float(hi[i]),
+                 "rows": int(c.n_rows)}
+            if c.name in dedup:
+                b["note"] = _dedup_note(dedup[c.name], x.shape[0])
+            if not np.isfinite(b["bits"]):
+                b["bits"] = None
+                b["bits_reason"] = "no achievable point at or below this distortion"
+            for key in ("low_bits", "high_bits"):
+                if not np.isfinite(b[key]):
+                    b[key] = None
+                    b[f"{key}_reason"] = "no interval for this bound"
+            p[c.kind].append(b)
+        for name, reason in failed.items():
+            kind = emp.BOUNDS[name][0]
+            p[kind].append({"label": name, "target": emp.BOUNDS[name][1], "bits": None,
+                            "bits_reason": reason})
+        points.append(p)
+    out = {"provider": f"fsq_theory.empirical.rd_sandwich on {x.shape[0]:,} sampled rows",
+           "entropy": entropy, "points": points,
+           "meanings": {k: emp.BOUNDS[k][2] for k in bounds}}
+    return out
 
 
-def sandwich(sample: np.ndarray, cov: np.ndarray, distortions, *, rng=None) -> dict:
+def _empirical_module():
+    """(module or None, note): fsq_theory.empirical when it is importable."""
+    try:
+        from .. import empirical
+    except ModuleNotFoundError as exc:
+        if exc.name in ("fsq_theory.empirical", f"{__package__.rsplit('.', 1)[0]}.empirical"):
+            return None, None
+        return None, f"fsq_theory.empirical could not be imported ({exc}); internal bounds used"
+    except ImportError as exc:
+        return None, f"fsq_theory.empirical could not be imported ({exc}); internal bounds used"
+    if not hasattr(empirical, "rd_sandwich"):
+        return None, "fsq_theory.empirical has no rd_sandwich; internal bounds used"
+    return empirical, None
+
+
+def sandwich(sample: np.ndarray, cov: np.ndarray, distortions, *, rng=None,
+             bounds=DEFAULT_BOUNDS) -> dict:
     """Upper and lower bounds on R(D) (bits per vector) at each MSE-per-scalar distortion.
 
     Returns a JSON-ready dict: ``provider``, ``entropy`` (the differential-entropy estimate
-    behind the lower bound) and ``points``: for each distortion, labelled ``upper`` and
-    ``lower`` bounds; ``lower_capped`` marks a lower bound lowered to the smallest upper bound.
+    behind the Shannon bound), ``meanings`` (one line per bound) and ``points``: for each
+    distortion, labelled ``upper`` and ``lower`` bounds with their ``target`` ("source": the
+    distribution the rows come from; "empirical": the rows themselves). A lower bound above the
+    smallest upper bound of the same target is lowered to it and marked ``capped``.
     """
     distortions = [float(D) for D in distortions]
+    bounds = tuple(bounds)
+    emp, note = _empirical_module()
     out = None
-    try:
-        from ..empirical import rd_sandwich  # noqa: F401  (another branch provides it)
-    except ImportError:
-        rd_sandwich = None
-    if rd_sandwich is not None:
+    if emp is not None:
         try:
-            out = _from_empirical(rd_sandwich, sample, distortions, rng)
-        except Exception as exc:  # an interface mismatch must not sink the report
-            note = f"fsq_theory.empirical.rd_sandwich failed ({type(exc).__name__}: {exc})"
-            out = None
+            out = _from_empirical(emp, sample, cov, distortions, rng, bounds)
+        except Exception as exc:  # an interface change must not sink the report
+            note = (f"fsq_theory.empirical.rd_sandwich failed ({type(exc).__name__}: {exc}); "
+                    "internal bounds used")
     if out is None:
-        out = _internal(sample, cov, distortions, rng)
-        if rd_sandwich is not None:
-            out["note"] = note
+        out = _internal(sample, cov, distortions, rng, bounds)
+    if note:
+        out["note"] = (out.get("note", "") + " " + note).strip()
     for p in out["points"]:
-        ups = [u["bits"] for u in p["upper"] if u["bits"] is not None]
-        cap = min(ups) if ups else math.inf
         for lo in p["lower"]:
-            if lo["bits"] is not None and lo["bits"] > cap:
-                lo["bits"] = cap
+            ups = [u["bits"] for u in p["upper"]
+                   if u["bits"] is not None and u.get("target") == lo.get("target")]
+            if lo["bits"] is not None and ups and lo["bits"] > min(ups):
+                lo["bits"] = min(ups)
                 lo["capped"] = True
+                lo["capped_reason"] = ("the estimate exceeded a valid upper bound of the same "
+                                       "target (estimator noise); shown at that upper bound")
     return out

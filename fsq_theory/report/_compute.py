@@ -48,8 +48,6 @@ GLOSSARY = {
     "w2_latent_grid": ("latent units per vector", "W2 between the latents and their grid reconstruction = sqrt(d · mse_latent_grid) (monotone map: the coupling is optimal)"),
     "w2_latent_centroid": ("latent units per vector", "W2 between the latents and the cell-mean reconstruction = sqrt(d · mse_latent_centroid)"),
     "w2_code_grid": ("code units per vector", "W2 between the bounded latents and the codes = sqrt(d · mse_code_grid)"),
-    "gaussian_same_covariance": ("bits/vector", "R(D) of the Gaussian with the latents' covariance: an upper bound on R(D) (reverse water-filling)"),
-    "shannon_lower_bound_knn": ("bits/vector", "Shannon lower bound h(X) - (d/2) log2(2πeD) with h(X) from a k-NN estimate"),
     "bits_above": ("bits/vector", "tokenizer rate minus the bound: how many bits the tokenizer spends beyond it"),
     "mse_saving_percent": ("%", "reduction of mse_latent_centroid against the current tokenizer"),
     "equivalent_bits_saved": ("bits/vector", "(d/2) log2(MSE ratio): the rate the MSE gain is worth at about 6 dB per bit per dimension"),
@@ -290,7 +288,8 @@ def _kmeans(sample, K, gen, d):
 
 
 def compute(latents, levels, *, symmetric=False, eps=1e-3, scale=None, fit_scale=False,
-            sample_size=1 << 18, kmeans=True, progress=None, rng=None):
+            sample_size=1 << 18, kmeans=True, bounds=_bounds.DEFAULT_BOUNDS, progress=None,
+            rng=None):
     """The report document (a JSON-ready dict) and the arrays its figures need."""
     gen = v.as_generator(rng)
     rows = Rows(latents)
@@ -342,7 +341,7 @@ def compute(latents, levels, *, symmetric=False, eps=1e-3, scale=None, fit_scale
                                         symmetric, bar, kmeans, gen)
     finally:
         bar.close()
-    rd = _rate_distortion(sample, mom, fsq, tokens, dist, alts, seeds[1])
+    rd = _rate_distortion(sample, mom, fsq, tokens, dist, alts, seeds[1], bounds)
     doc = {
         "schema": SCHEMA,
         "input": {"latents": rows.describe(), "n": n, "d": d, "dtype": str(rows.dtype),
@@ -354,6 +353,8 @@ def compute(latents, levels, *, symmetric=False, eps=1e-3, scale=None, fit_scale
         "distortion": dist, "rate_distortion": rd, "alternatives": alts,
         "glossary": {k: {"unit": u, "meaning": m} for k, (u, m) in GLOSSARY.items()},
     }
+    for name, meaning in rd.get("meanings", {}).items():
+        doc["glossary"][name] = {"unit": "bits/vector", "meaning": meaning}
     ent = rd.get("entropy") or {}
     if ent.get("bits") is not None and ent.get("gaussian_bits") is not None:
         doc["data"]["negentropy_bits"] = max(0.0, ent["gaussian_bits"] - ent["bits"])
@@ -491,7 +492,7 @@ def _gain_curves(cols, fsq, scale_v, best, eps, symmetric):
     return curves
 
 
-def _rate_distortion(sample, mom, fsq, tokens, dist, alts, seed):
+def _rate_distortion(sample, mom, fsq, tokens, dist, alts, seed, bounds):
     d = fsq.dim
     H = tokens.get("entropy_bits")
     R = fsq.rate_bits
@@ -503,11 +504,20 @@ def _rate_distortion(sample, mom, fsq, tokens, dist, alts, seed):
     lo = min([D for _, D in at] + [tv]) / 8
     curve = np.geomspace(max(lo, 1e-12 * max(tv, 1e-300)), max(tv, 1e-300), 48)
     Ds = [D for _, D in at] + curve.tolist()
-    sw = _bounds.sandwich(sample, mom.cov, Ds, rng=int(seed)) if Ds else {
+    sw = _bounds.sandwich(sample, mom.cov, Ds, rng=int(seed), bounds=bounds) if Ds else {
         "provider": None, "entropy": None, "points": []}
     pts = sw["points"]
     rows = []
     for (label, D), p in zip(at, pts[:len(at)]):
+        own = min(R, H) if H is not None else R
+        for b in p["lower"]:
+            # the tokenizer itself reaches D at its own rate: no lower bound can lie above it
+            if b["bits"] is not None and b["bits"] > own:
+                b["bits"] = own
+                b["capped"] = True
+                b["capped_reason"] = ("the estimate exceeded the tokenizer's own rate at this "
+                                      "distortion (estimator noise, or a plug-in entropy capped "
+                                      "by log2 n); shown at that rate")
         row = {"label": label, "distortion": D, "upper": p["upper"], "lower": p["lower"],
                "rate_bits": R, "entropy_bits": H}
         gaps = {}
@@ -521,7 +531,8 @@ def _rate_distortion(sample, mom, fsq, tokens, dist, alts, seed):
     if not at:
         reason = "the tokenizer's distortion is zero or undefined"
     out = {"provider": sw["provider"], "entropy": sw.get("entropy"), "at_tokenizer": rows,
-           "curve": pts[len(at):]}
+           "curve": pts[len(at):], "meanings": sw.get("meanings", {}),
+           "bounds_requested": list(bounds)}
     if sw.get("note"):
         out["note"] = sw["note"]
     if out["entropy"] is None:

@@ -202,6 +202,15 @@ def _distortion_section(doc, pngs):
         "</section>"])
 
 
+def _kind_of(rd, name):
+    for p in rd["at_tokenizer"] + rd["curve"]:
+        for kind in ("upper", "lower"):
+            for b in p[kind]:
+                if b["label"] == name:
+                    return f"{kind}, {b.get('target', 'source')}"
+    return ""
+
+
 def _rd_section(doc, pngs):
     rd = doc["rate_distortion"]
     out = ['<section id="rate-distortion"><h2>4. How far from the limit: the R(D) sandwich</h2>',
@@ -219,14 +228,26 @@ def _rd_section(doc, pngs):
             ("h(Gaussian)", _val(ent, "gaussian_bits"), "bits/vector",
              "entropy of the Gaussian with the same covariance (an upper bound on h(X))")],
             caption=f"Bounds from {rd.get('provider')}"))
+    meanings = rd.get("meanings") or {}
+    if meanings:
+        out.append(_table(["bound", "kind", "meaning"], [
+            [f"<code>{_e(k)}</code>", _e(_kind_of(rd, k)), _e(m)] for k, m in meanings.items()],
+            "The bounds (bits per vector). 'source': bounds R(D) of the distribution the latents "
+            "are drawn from; 'empirical': of these rows only."))
     rows = []
     for r in rd["at_tokenizer"]:
-        for b in r["upper"] + r["lower"]:
-            kind = "upper" if b in r["upper"] else "lower"
-            gap = r["bits_above"].get(b["label"], {})
-            rows.append([_e(r["label"]), r["distortion"], _e(f"{kind}: {b['label']}"),
-                         b["bits"] if b["bits"] is not None else None,
-                         gap.get("entropy"), gap.get("fixed_rate")])
+        for kind in ("upper", "lower"):
+            for b in r[kind]:
+                gap = r["bits_above"].get(b["label"], {})
+                note = ""
+                if b.get("capped"):
+                    note = " (capped: " + b.get("capped_reason", "") + ")"
+                if b.get("note"):
+                    note += " (" + b["note"] + ")"
+                val = _e(fmt(b["bits"])) if b["bits"] is not None else _val(b, "bits")
+                rows.append([_e(r["label"]), r["distortion"],
+                             _e(f"{kind}: {b['label']} ({b.get('target', 'source')})") + _e(note),
+                             val, gap.get("entropy"), gap.get("fixed_rate")])
     if rows:
         out.append(_table(["at", "D (latent units²/scalar)", "bound", "bound (bits/vector)",
                            "H(Z) − bound (bits)", "log2|C| − bound (bits)"], rows,

@@ -25,8 +25,9 @@ font-size:15.5px}
 .ok{background:#eefaf0;border-left:5px solid #2e9e4f;padding:8px 14px;margin:12px 0}
 table{border-collapse:collapse;width:100%;margin:8px 0 14px;font-size:13px;table-layout:auto}
 th,td{border-bottom:1px solid #e3e7ee;padding:4px 7px;text-align:left;vertical-align:top}
-th{background:#f1f3f7;font-weight:600;overflow-wrap:anywhere}
-td{overflow-wrap:anywhere}
+th{background:#f1f3f7;font-weight:600;overflow-wrap:break-word}
+td{overflow-wrap:break-word}
+td code{white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.na-cell{min-width:14em}
 td.unit{color:#5a6475;white-space:nowrap}
@@ -42,7 +43,8 @@ figcaption{color:#5a6475;font-size:12.5px;margin-top:4px}
 .small{font-size:12.5px;color:#5a6475}
 .best td{background:#effaf1}
 @media (max-width:1000px){main{padding:14px 12px 32px}table{font-size:11.5px}
-th,td{padding:3px 4px}code{font-size:11px}}
+th,td{padding:3px 4px}code{font-size:11px}
+th,td{overflow-wrap:anywhere}td code{white-space:normal;overflow-wrap:anywhere}}
 """
 
 

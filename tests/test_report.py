@@ -362,3 +362,23 @@ def test_bounds_provider_fsq_theory_empirical_when_importable():
     _check_bounds(doc)
     json.dumps(doc, allow_nan=False)
     _null_has_reason(doc)
+
+
+def test_cli_on_the_shipped_image_latents(tmp_path, capsys):
+    datasets = pytest.importorskip("fsq_theory.datasets")
+    ds = datasets.load_image_latents()
+    path = tmp_path / "image_latents.npy"
+    np.save(path, np.asarray(ds.latents))
+    out = tmp_path / "rep"
+    rc = main(["report", str(path), "--levels", ",".join(map(str, ds.levels)), "--out", str(out),
+               "--quiet", "--no-kmeans", "--sample-size", "65536"])
+    assert rc == 0
+    doc = _strict_load(out / "report.json")
+    assert doc["input"]["n"] == ds.n
+    assert _check_bounds(doc) > 0
+    _null_has_reason(doc)
+    # trained latents are far from Gaussian and correlated: the report must see it
+    assert doc["data"]["normality"]["gaussian_like_dimensions"] < 4
+    assert doc["data"]["max_abs_correlation"]["value"] > 0.3
+    pca = [a for a in doc["alternatives"]["designs"] if a["name"] == "pca_rotation"][0]
+    assert pca["mse_latent_centroid"] < doc["distortion"]["mse_latent_centroid"]

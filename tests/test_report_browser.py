@@ -131,3 +131,12 @@ def test_wide_latents_report_renders(tmp_path):
     r = report(x, [3] * 24, symmetric=False, out=tmp_path / "wide", rng=0, progress=False,
                kmeans=False)
     _check_page(tmp_path, r.paths["html"], 6)
+
+
+def test_shipped_image_latents_report_renders(tmp_path):
+    datasets = pytest.importorskip("fsq_theory.datasets")
+    ds = datasets.load_image_latents()
+    r = report(ds.latents, ds.levels, out=tmp_path / "image", rng=0, progress=False,
+               sample_size=1 << 16)
+    json.loads(r.paths["json"].read_text(), parse_constant=lambda c: pytest.fail(c))
+    _check_page(tmp_path, r.paths["html"], 6)

@@ -70,7 +70,7 @@ def _version() -> str:
 def report(latents, levels, *, symmetric: bool = False, eps: float = 1e-3, scale=None,
            fit_scale: bool = False, out=None, progress=None, rng=None,
            sample_size: int = 1 << 18, kmeans: bool = True,
-           bounds=("gaussian", "shannon")) -> Report:
+           bounds=("gaussian", "shannon"), key=None) -> Report:
     r"""Analyse FSQ tokens of ``latents``: data, tokens, distortion, R(D) bounds, what to change.
 
     The tokenizer is :math:`z = s \odot x`, :math:`k = \mathrm{FSQ}(z)` (``FSQ(levels,
@@ -122,6 +122,8 @@ def report(latents, levels, *, symmetric: bool = False, eps: float = 1e-3, scale
         (``"gaussian"``, ``"shannon"``; with that subpackage also ``"separable"``,
         ``"particles"``, ``"dual"``, which take minutes). Without it, the report computes
         ``"gaussian"`` and ``"shannon"`` itself.
+    key : str, keyword-only
+        Array name inside an ``.npz`` holding several arrays.
 
     Returns
     -------
@@ -153,7 +155,7 @@ def report(latents, levels, *, symmetric: bool = False, eps: float = 1e-3, scale
             raise ValueError(f"out must be a directory, got the file {str(out)!r}")
     doc, extra = _compute.compute(latents, levels, symmetric=symmetric, eps=eps, scale=scale,
                                   fit_scale=fit_scale, sample_size=sample_size, kmeans=kmeans,
-                                  bounds=bounds, progress=progress, rng=rng)
+                                  bounds=bounds, progress=progress, rng=rng, key=key)
     doc["generated_by"] = _version()
     pngs = _figures.render(doc, extra)
     page = _html.render(doc, pngs)

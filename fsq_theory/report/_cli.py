@@ -61,6 +61,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "distortion (mse_latent_grid, mse_latent_centroid, mse_code_grid), the R(D) "
                     "sandwich and what to change.")
     p.add_argument("latents", help="latents file: .npy (streamed), .npz or .csv, shape (n, d)")
+    p.add_argument("--key", default=None, help="array name inside an .npz holding several arrays")
     p.add_argument("--levels", type=_levels, required=True, help="levels per dimension, e.g. 8,5,5,5")
     p.add_argument("--symmetric", action="store_true", help="symmetry-preserving FSQ variant")
     p.add_argument("--eps", type=float, default=1e-3, help="bound margin of the default mode (1e-3)")
@@ -87,7 +88,7 @@ def run(args) -> int:
         r = report(args.latents, args.levels, symmetric=args.symmetric, eps=args.eps,
                    scale=args.scale, fit_scale=args.fit_scale, out=args.out,
                    progress=False if args.quiet else None, rng=args.seed,
-                   sample_size=args.sample_size, kmeans=not args.no_kmeans)
+                   sample_size=args.sample_size, kmeans=not args.no_kmeans, key=args.key)
     except (ValueError, TypeError, FileNotFoundError, OSError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -289,10 +289,10 @@ def _kmeans(sample, K, gen, d):
 
 def compute(latents, levels, *, symmetric=False, eps=1e-3, scale=None, fit_scale=False,
             sample_size=1 << 18, kmeans=True, bounds=_bounds.DEFAULT_BOUNDS, progress=None,
-            rng=None):
+            rng=None, key=None):
     """The report document (a JSON-ready dict) and the arrays its figures need."""
     gen = v.as_generator(rng)
-    rows = Rows(latents)
+    rows = Rows(latents, key=key)
     fsq = FSQ(levels, eps=eps, symmetric=symmetric)
     n, d = rows.n, rows.d
     if fsq.dim != d:

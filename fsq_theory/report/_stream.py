@@ -24,7 +24,7 @@ SAMPLE_BLOCK = 512  # rows per randomly placed block of the subsample
 class Rows:
     """The ``(n, d)`` latents, from an array or an ``.npy`` file, streamed in row chunks."""
 
-    def __init__(self, latents):
+    def __init__(self, latents, *, key=None):
         self.path = None
         self._array = None
         if isinstance(latents, (str, os.PathLike)):
@@ -33,7 +33,7 @@ class Rows:
                 raise FileNotFoundError(f"latents file {str(self.path)!r} does not exist")
             if self.path.suffix.lower() != ".npy":
                 # .npz/.csv are read whole by EmpiricalSource; only .npy can be streamed
-                self._array = EmpiricalSource(self.path)._data
+                self._array = EmpiricalSource(self.path, key=key)._data
             else:
                 self._open_npy()
         else:

@@ -382,3 +382,12 @@ def test_cli_on_the_shipped_image_latents(tmp_path, capsys):
     assert doc["data"]["max_abs_correlation"]["value"] > 0.3
     pca = [a for a in doc["alternatives"]["designs"] if a["name"] == "pca_rotation"][0]
     assert pca["mse_latent_centroid"] < doc["distortion"]["mse_latent_centroid"]
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    import fsq_theory.report
+
+    result = doctest.testmod(fsq_theory.report, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

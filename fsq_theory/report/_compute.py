@@ -18,7 +18,7 @@ from ..geometry import entropy, entropy_estimate
 from ..quantizer import FSQ
 from ..stats import stream_stats
 from . import _bounds, _search
-from ._stream import SAT_Z, Rows, moments_pass, shape_pass
+from ._stream import CHUNK_ROWS, SAT_Z, Rows, moments_pass, shape_pass
 
 SCHEMA = "fsq_theory.report/1"
 SMALL_N_FACTOR = 10        # fewer than 10 rows per code: the histogram cannot resolve the pmf
@@ -42,6 +42,7 @@ GLOSSARY = {
     "perplexity": ("codes", "2^H: the number of equally used codes with the same entropy"),
     "usage": ("fraction", "share of the codebook seen at least once"),
     "dead_codes": ("codes", "codes never emitted on these rows"),
+    "top_code_share": ("fraction", "share of all tokens taken by the most frequent code (uniform use: 1/|C|)"),
     "mse_latent_grid": ("latent units² per scalar", "E(x - x̂)² with x̂ the code grid mapped back through the bound (the tokenizer's own reconstruction, latent domain)"),
     "mse_latent_centroid": ("latent units² per scalar", "E(x - E[x | cell])²: the best any decoder of these cells can do (latent domain, cell-mean decoder)"),
     "mse_code_grid": ("code units² per scalar", "E(b(z) - c)² between the bounded value b = FSQ.bound(z) and its code c (code domain, grid decoder): the rounding error the model's decoder sees"),
@@ -101,7 +102,8 @@ class _Bar:
 
 def _stream(fsq, src, n, scale, bar, name):
     bar.stage(name)
-    st = stream_stats(fsq, src, n, scale=scale, reconstruction="points", progress=False)
+    st = stream_stats(fsq, src, n, scale=scale, reconstruction="points", progress=False,
+                      chunk_size=CHUNK_ROWS)
     bar.update(n)
     return st
 
@@ -144,7 +146,8 @@ def _tokens(st, fsq, n, gen, warnings):
         reason = (f"codebook of {fsq.codebook_size} codes is above the joint-histogram limit; "
                   "only per-dimension histograms were kept")
         for k in ("entropy_bits", "entropy_ci95_bits", "entropy_miller_madow_bits",
-                  "entropy_grassberger_bits", "perplexity", "usage", "codes_used", "dead_codes"):
+                  "entropy_grassberger_bits", "perplexity", "usage", "codes_used", "dead_codes",
+                  "top_code_share"):
             out[k] = None
             out[f"{k}_reason"] = reason
         out["entropy_upper_bits"] = float(st.marginal_entropy_bits.sum())

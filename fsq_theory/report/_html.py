@@ -173,7 +173,9 @@ def _tokens_section(doc, pngs):
             _g("entropy_cap_bits", t), _g("perplexity", t),
             ("usage", _pct(t["usage"]) if t.get("usage") is not None else _val(t, "usage"),
              *GLOSSARY["usage"]),
-            _g("dead_codes", t)]
+            _g("dead_codes", t),
+            ("top_code_share", _pct(t["top_code_share"]) if t.get("top_code_share") is not None
+             else _val(t, "top_code_share"), *GLOSSARY["top_code_share"])]
     per = [[m["dim"], m["levels"], m["entropy_bits"], m["max_bits"],
             _e(", ".join(map(str, m["dead_levels"])) or "none")] for m in t["per_dimension"]]
     return "".join([

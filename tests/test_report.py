@@ -391,3 +391,12 @@ def test_docstring_example_runs():
 
     result = doctest.testmod(fsq_theory.report, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_progress_bar_over_all_passes(capsys):
+    x = np.random.default_rng(14).standard_normal((3_000, 2))
+    report(x, [5, 5], rng=0, progress=True, kmeans=False)
+    err = capsys.readouterr().err
+    assert "report:" in err and "row" in err
+    report(x, [5, 5], rng=0, progress=False, kmeans=False)
+    assert capsys.readouterr().err == ""

@@ -110,7 +110,8 @@ def report(latents, levels, *, symmetric: bool = False, eps: float = 1e-3, scale
         Directory to write ``report.html``, ``report.json`` and ``<figure>.png`` into (created
         if missing; every file written atomically). None: write nothing.
     progress : None or bool, keyword-only
-        None or True: a progress bar on a terminal; False: none.
+        A progress bar over the rows of all passes: None (default) on a terminal only, True
+        always (stderr), False never.
     rng : None, int, SeedSequence or Generator, keyword-only
         Randomness of the sample, the bootstrap and k-means (same int, same report).
     sample_size : int, keyword-only

@@ -81,14 +81,13 @@ def _normality_label(skew, kurt):
 
 
 class _Bar:
-    """Progress over rows of all passes; None/True: a bar on a terminal only, False: none."""
+    """Progress over rows of all passes; None: a bar on a terminal only, True: always, False: none."""
 
     def __init__(self, progress, total):
         from tqdm.auto import tqdm
 
-        self.on = progress is not False
         self._bar = tqdm(total=total, unit="row", unit_scale=True, desc="report",
-                         disable=None if self.on else True)
+                         disable=None if progress is None else not progress)
 
     def stage(self, name):
         self._bar.set_description(f"report: {name}")

@@ -252,8 +252,8 @@ def _data(rows, mom, shape, scale, warnings):
     if const:
         warnings.append({"code": "constant_dimension", "message": (
             f"dimension(s) {const} are nearly constant (sd ≤ {CONSTANT_REL_SD:g} × the largest "
-            "sd): they carry no information and their levels are wasted; drop them or give "
-            "them 1 level's worth of bits elsewhere.")})
+            "sd): they carry no information and their levels are wasted; drop them and spend "
+            "their bits on the other dimensions.")})
     return out, const
 
 
@@ -590,8 +590,8 @@ def _verdict(doc):
                      f"— lowers that MSE by {best['mse_saving_percent']:.0f}% at the same or lower "
                      f"rate (worth about {best['equivalent_bits_saved']:.1f} bits per vector).")
     elif best is not None:
-        parts.append("None of the suggested changes lowers the distortion by more than 1%: the "
-                     "layout already suits these latents.")
+        parts.append("None of the suggested changes lowers the distortion by more than 1%"
+                     + ("." if doc["warnings"] else ": the layout already suits these latents."))
     if doc["warnings"]:
         codes = sorted({w["code"].replace("_", " ") for w in doc["warnings"]})
         parts.append("Read the warnings first: " + ", ".join(codes) + ".")

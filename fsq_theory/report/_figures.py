@@ -201,7 +201,8 @@ def gains(doc, extra) -> bytes:
         ax.axvline(best, color="C2", lw=1, ls="--", label="best")
         ax.set_title(f"dim {i}", fontsize=8)
         ax.tick_params(labelsize=6)
-    axes.flat[0].legend(fontsize=6)
+    if curves and curves[0] is not None:
+        axes.flat[0].legend(fontsize=6)
     fig.suptitle("mse_latent_centroid against the gain of each dimension (sample)", fontsize=9)
     return _png(fig)
 

@@ -139,7 +139,7 @@ def _step(Xb, Y, logw, beta, lr, ba_weights):
     return Y, logw, -float(logZ.mean())
 
 
-def _sup_c(X, logZ, Y, beta, gen, *, n_starts, sub, iters):
+def _sup_c(X, logZ, Y, c_y, beta, gen, *, n_starts, sub, iters):
     r"""Numerical :math:`\sup_y c(y)`: mean-shift ascent (monotone for the positive weights
     :math:`1/Z_i`) on a row subsample from the particles, from random data points and from the
     data points worst covered by the particles (largest :math:`1/Z_i`, where :math:`c` peaks),
@@ -149,7 +149,10 @@ def _sup_c(X, logZ, Y, beta, gen, *, n_starts, sub, iters):
     bs = beta / d
     k = min(n_starts, n)
     worst = np.argpartition(logZ, k - 1)[:k] if k < n else np.arange(n)
-    starts = np.vstack([Y, X[gen.choice(n, size=k, replace=False)], X[worst]])
+    # c peaks where the particles leave data uncovered (largest 1/Z_i); the particles with the
+    # largest c and a few random data points complete the starts
+    starts = np.vstack([X[worst], X[gen.choice(n, size=max(1, k // 4), replace=False)],
+                        Y[np.argsort(c_y)[::-1][:max(1, k // 4)]]])
     rows = np.arange(n) if n <= sub else gen.choice(n, size=sub, replace=False)
     Xs = np.ascontiguousarray(X[rows])
     a_log = -logZ[rows]
@@ -157,7 +160,10 @@ def _sup_c(X, logZ, Y, beta, gen, *, n_starts, sub, iters):
     nxt = np.empty_like(P)
     for _ in range(iters):
         _k.mean_shift(Xs, a_log, P, bs, nxt)
+        moved = float(np.abs(nxt - P).max())
         P, nxt = nxt, P
+        if moved < 1e-6 * np.sqrt(d / beta):
+            break
     cands = np.vstack([starts, P])
     cs = np.zeros(cands.shape[0])
     _k.c_at(X, logZ, cands, bs, cs)
@@ -167,7 +173,7 @@ def _sup_c(X, logZ, Y, beta, gen, *, n_starts, sub, iters):
 
 
 def particle_slopes(X, betas, *, n_particles, n_steps, batch_size, lr, ba_weights, gen,
-                    n_augment=2, sup_starts=64, sup_rows=10_000, sup_iters=15):
+                    n_augment=2, sup_starts=32, sup_rows=10_000, sup_iters=12):
     """Particle estimates at ascending ``betas`` (warm-started along the slopes).
 
     After the descent, ``n_augment`` rounds add the points where c(y) > 1 most (KKT violations
@@ -197,7 +203,7 @@ def particle_slopes(X, betas, *, n_particles, n_steps, batch_size, lr, ba_weight
                 Y, logw, G = _step(Xb, Y, logw, beta, lr, ba_weights)
                 trace.append(G / _LN2)
             logZ, c, _, D = functional_pass(X, Y, logw, beta)
-            sup_c, y_star = _sup_c(X, logZ, Y, beta, gen, n_starts=sup_starts, sub=sup_rows,
+            sup_c, y_star = _sup_c(X, logZ, Y, c, beta, gen, n_starts=sup_starts, sub=sup_rows,
                                    iters=sup_iters)
             if rnd == n_augment or sup_c <= 1.0 + 1e-6:
                 break

@@ -1,0 +1,216 @@
+"""Tests of fsq_theory.empirical: the R(D) sandwich, k-NN entropy, particles, level advice."""
+
+import numpy as np
+import pytest
+from scipy.linalg import toeplitz
+
+import naive_empirical as naive
+from fsq_theory.empirical import knn_entropy, rd_sandwich, sample_size_curve
+from fsq_theory.empirical import _kernels as K
+from fsq_theory.empirical._particles import particle_slopes
+from fsq_theory.rate_distortion import gauss_markov_rd, reverse_water_filling
+
+FAST = dict(n_particles=48, n_steps=10, n_bins=64, n_slopes=12, n_batches=8)
+
+
+def _cov(d, seed):
+    A = np.random.default_rng(seed).standard_normal((d, d))
+    return A @ A.T / d + 0.2 * np.eye(d)
+
+
+def _exact(cov, D):
+    lam = np.linalg.eigvalsh(cov)
+    return np.array([reverse_water_filling(lam, D=float(t)).total_rate for t in np.atleast_1d(D)])
+
+
+# ---------------------------------------------------------------------------------- kernels
+def test_kernels_match_naive_twins():
+    gen = np.random.default_rng(0)
+    X = gen.standard_normal((300, 3))
+    Y = gen.standard_normal((17, 3))
+    logw = np.log(gen.dirichlet(np.ones(17)))
+    logw[3] = -np.inf  # a particle without weight
+    bs = 1.7
+    logZ = np.empty(300)
+    c = np.zeros(17)
+    S = np.zeros((17, 3))
+    dsum = K.gibbs_pass(X, Y, logw, bs, True, logZ, c, S)
+    nz, nc, nS, nd = naive.gibbs_pass(X, Y, logw, bs)
+    np.testing.assert_allclose(logZ, nz, rtol=1e-12)
+    np.testing.assert_allclose(c, nc, rtol=1e-10)
+    np.testing.assert_allclose(S, nS, rtol=1e-10, atol=1e-12)
+    assert dsum == pytest.approx(nd, rel=1e-12)
+    P = gen.standard_normal((9, 3))
+    out = np.zeros(9)
+    K.c_at(X, logZ, P, bs, out)
+    np.testing.assert_allclose(out, naive.c_at(X, logZ, P, bs), rtol=1e-10)
+    a = gen.standard_normal(300)
+    ms = np.empty_like(P)
+    K.mean_shift(X, a, P, bs, ms)
+    np.testing.assert_allclose(ms, naive.mean_shift(X, a, P, bs), rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------- k-NN entropy
+@pytest.mark.parametrize("d, n", [(1, 5000), (2, 10000), (3, 20000)])
+def test_knn_entropy_gaussian_closed_form(d, n):
+    cov = _cov(d, 1)
+    x = np.random.default_rng(2).multivariate_normal(np.zeros(d), cov, size=n)
+    e = knn_entropy(x, rng=3)
+    exact = 0.5 * np.log2(np.linalg.det(2 * np.pi * np.e * cov))
+    # tolerance from the standard error at this fixed seed (the bias in d <= 3 is below 1 SE)
+    assert abs(e.value - exact) <= 4 * e.stderr
+    assert e.low < e.value < e.high
+
+
+def test_knn_entropy_gaussian_calibration_in_high_dimension():
+    d, n = 8, 6000
+    cov = _cov(d, 4)
+    x = np.random.default_rng(5).multivariate_normal(np.zeros(d), cov, size=n)
+    exact = 0.5 * np.log2(np.linalg.det(2 * np.pi * np.e * cov))
+    raw = knn_entropy(x, rng=6)
+    cal = knn_entropy(x, rng=6, bias_correction="gaussian")
+    assert abs(cal.value - exact) <= 4 * cal.stderr + 0.1  # + sample log-det error ~ d/sqrt(n)
+    assert abs(cal.value - exact) < abs(raw.value - exact)
+
+
+def test_knn_entropy_refuses_duplicates_and_bad_input():
+    x = np.repeat(np.arange(50.0), 5)[:, None]
+    with pytest.raises(ValueError, match="duplicates"):
+        knn_entropy(x)
+    with pytest.raises(ValueError, match="k must be"):
+        knn_entropy(np.random.default_rng(0).standard_normal((20, 2)), k=20)
+    with pytest.raises(ValueError, match="bias_correction"):
+        knn_entropy(np.random.default_rng(0).standard_normal((20, 2)), bias_correction="x")
+
+
+# ---------------------------------------------------------------------------------- sandwich
+def _contains(s, exact_fn):
+    df = s.to_frame()
+    for D, g in df.groupby("distortion"):
+        ex = float(exact_fn(D))
+        up = g[(g.kind == "upper") & (g.target == "source")]
+        lo = g[(g.kind == "lower") & (g.target == "source")]
+        assert (ex <= up["high_bits"] + 1e-9).all(), (D, ex, up)
+        assert (ex >= lo["low_bits"] - 1e-9).all(), (D, ex, lo)
+
+
+def test_sandwich_contains_gaussian_closed_form():
+    d = 4
+    cov = _cov(d, 7)
+    x = np.random.default_rng(8).multivariate_normal(np.zeros(d), cov, size=8000)
+    # the stated intervals at 99%: 8 distortions x 3 bounds are checked at one seed
+    s = rd_sandwich(x, bounds=("gaussian", "separable", "shannon"), rng=9, confidence=0.99,
+                    **FAST)
+    _contains(s, lambda D: _exact(cov, D)[0])
+
+
+def test_sandwich_contains_gauss_markov_block_closed_form():
+    d, rho = 4, 0.8
+    cov = toeplitz(rho ** np.arange(d))
+    gen = np.random.default_rng(10)
+    # blocks of d consecutive samples of the stationary AR(1) process
+    e = gen.standard_normal((6000, d))
+    x = np.empty_like(e)
+    x[:, 0] = e[:, 0]
+    for t in range(1, d):
+        x[:, t] = rho * x[:, t - 1] + np.sqrt(1 - rho * rho) * e[:, t]
+    s = rd_sandwich(x, bounds=("gaussian", "separable", "shannon"), rng=11, confidence=0.99,
+                    **FAST)
+    _contains(s, lambda D: _exact(cov, D)[0])
+    # a block codes no better than the whole process: R_block(D)/d >= R_process(D)
+    for D in s.distortions:
+        assert _exact(cov, D)[0] / d >= gauss_markov_rd(D, rho) - 1e-12
+
+
+def test_sandwich_narrows_with_n():
+    d = 3
+    cov = _cov(d, 12)
+    x = np.random.default_rng(13).multivariate_normal(np.zeros(d), cov, size=32000)
+    Ds = np.array([0.1, 0.2, 0.4]) * np.trace(cov) / d
+    widths = []
+    for n in (2000, 32000):
+        df = rd_sandwich(x[:n], Ds, bounds=("gaussian", "shannon"), rng=14,
+                         n_batches=8).to_frame()
+        up = df[df.bound == "gaussian"].set_index("distortion")["high_bits"]
+        lo = df[df.bound == "shannon"].set_index("distortion")["low_bits"]
+        widths.append(float((up - lo).mean()))
+    assert widths[1] < 0.6 * widths[0]
+
+
+def test_lower_below_upper_and_particle_bounds_ordered():
+    d = 2
+    cov = _cov(d, 15)
+    x = np.random.default_rng(16).multivariate_normal(np.zeros(d), cov, size=3000)
+    s = rd_sandwich(x, rng=17, **FAST)
+    df = s.to_frame()
+    for D, g in df.groupby("distortion"):
+        emp_lo = g[(g.kind == "lower") & (g.target == "empirical")]["value_bits"].max()
+        # the Gaussian and separable bounds with the sample quantities bound the empirical measure
+        emp_up = g[g.kind == "upper"]["value_bits"].min()
+        assert emp_lo <= emp_up + 1e-9
+        src_lo = g[(g.kind == "lower") & (g.target == "source")]["low_bits"].max()
+        src_up = g[(g.kind == "upper") & (g.target == "source")]["high_bits"].min()
+        assert src_lo <= src_up
+    assert set(df.bound) == {"gaussian", "separable", "particles", "shannon", "dual"}
+    assert (df.value_bits_per_dim * d == df.value_bits).all()
+
+
+def test_particle_lagrangian_monotone_and_bounds_ordered():
+    gen = np.random.default_rng(18)
+    x = gen.standard_normal((2000, 2)) * [1.5, 0.7]
+    res = particle_slopes(x, np.array([1.0, 3.0, 8.0]), n_particles=48, n_steps=20,
+                          batch_size=None, lr=1.0, ba_weights=True, gen=gen)
+    for r in res:
+        # full-batch: an EM iteration, the Lagrangian never increases
+        assert (np.diff(r.trace[:20]) <= 1e-10).all()
+        assert r.rate <= r.lagrangian_rate + 1e-12
+        dual_at = r.dual_intercept - r.beta * r.distortion / np.log(2)
+        assert dual_at <= r.rate + 1e-9
+        assert r.sup_c >= 1.0
+    # minibatch: decreasing in expectation (compare the first and last quarters)
+    res = particle_slopes(x, np.array([3.0]), n_particles=48, n_steps=40, batch_size=256,
+                          lr=0.5, ba_weights=True, gen=np.random.default_rng(19), n_augment=0)
+    t = res[0].trace
+    assert t[-10:].mean() < t[:10].mean()
+
+
+def test_gap_operating_point_above_lower_bounds():
+    from fsq_theory.quantizer import FSQ
+
+    d = 3
+    cov = _cov(d, 20)
+    x = np.random.default_rng(21).multivariate_normal(np.zeros(d), cov, size=4000)
+    s = rd_sandwich(x, rng=22, **FAST)
+    fsq = FSQ([5, 5, 5])
+    scale = 1.0 / np.sqrt(np.diag(cov))
+    codes = fsq.quantize(x * scale) / scale  # grid decoder mapped back to the data's units
+    D = float(((x - codes) ** 2).mean())
+    g = s.gap(fsq.rate_bits, D)
+    assert (g[g.kind == "lower"]["bits_above"] >= 0).all()
+    with pytest.raises(ValueError, match="same 1-D shape"):
+        s.gap([1.0, 2.0], [0.1])
+
+
+def test_same_seed_same_result_and_validation():
+    x = np.random.default_rng(23).standard_normal((600, 2))
+    a = rd_sandwich(x, rng=5, **FAST).to_frame()
+    b = rd_sandwich(x, rng=5, **FAST).to_frame()
+    assert a.equals(b)
+    with pytest.raises(ValueError, match="bounds"):
+        rd_sandwich(x, bounds=("nope",))
+    with pytest.raises(ValueError, match="'dual' needs"):
+        rd_sandwich(x, bounds=("dual",))
+    with pytest.raises(ValueError, match="n_batches"):
+        rd_sandwich(x, n_batches=1)
+    with pytest.raises(ValueError, match="distortions"):
+        rd_sandwich(x, [0.0])
+    with pytest.raises(ValueError, match="shape"):
+        rd_sandwich(np.zeros((4, 4, 4)))
+
+
+def test_sample_size_curve_nested():
+    x = np.random.default_rng(24).standard_normal((3200, 2))
+    df = sample_size_curve(x, [0.3], bounds=("gaussian", "shannon"), rng=0)
+    assert sorted(set(df.n)) == [400, 800, 1600, 3200]
+    w = df[df.bound == "gaussian"].assign(width=lambda f: f.high_bits - f.low_bits)
+    assert w.width.iloc[-1] < w.width.iloc[0]

@@ -214,3 +214,84 @@ def test_sample_size_curve_nested():
     assert sorted(set(df.n)) == [400, 800, 1600, 3200]
     w = df[df.bound == "gaussian"].assign(width=lambda f: f.high_bits - f.low_bits)
     assert w.width.iloc[-1] < w.width.iloc[0]
+
+
+# ---------------------------------------------------------------------------------- level advice
+def _non_gaussian(n, seed):
+    gen = np.random.default_rng(seed)
+    # bimodal, uniform and Laplace marginals at different scales
+    a = gen.choice([-1.0, 1.0], size=n) * 1.5 + 0.3 * gen.standard_normal(n)
+    b = gen.uniform(-1.0, 1.0, n)
+    c = gen.laplace(scale=0.4, size=n)
+    return np.column_stack([a, b, c])
+
+
+@pytest.mark.parametrize("decoder", ["grid", "centroid"])
+def test_empirical_levels_beat_gaussian_assumption_on_non_gaussian_data(decoder):
+    from fsq_theory.empirical import best_gain_per_dimension, empirical_optimal_levels
+    from fsq_theory.level_allocation import optimal_levels
+    from fsq_theory.quantizer import FSQ
+
+    x = _non_gaussian(6000, 30)
+    budget = 240
+    emp = empirical_optimal_levels(x, codebook_size=budget, decoder=decoder, top=3)
+    for lv in emp.levels:
+        FSQ(lv)  # default mode accepts every recommendation
+        assert 2 not in lv
+    assert (emp.codebook_size <= budget).all()
+    assert emp.mse.is_monotonic_increasing
+    gauss = optimal_levels(budget, x.var(axis=0), top=50, max_level=64,
+                           reconstruction="points" if decoder == "grid" else "centroid")
+    valid = [lv for lv in gauss.levels if 2 not in lv]
+    mse_g = best_gain_per_dimension(x, valid[0], decoder=decoder).mean_mse
+    # exact search over a set that contains the Gaussian-model choice
+    assert emp.mse.iloc[0] <= mse_g + 1e-12
+    # and the reported mse is what the data give at the reported gains
+    fsq = FSQ(emp.levels.iloc[0])
+    g = np.array(emp.gains.iloc[0])
+    if decoder == "grid":
+        sqs = fsq.scalar_quantizers(g)
+        xh = np.column_stack([sqs[k].quantize(x[:, k]) for k in range(3)])
+        assert float(((x - xh) ** 2).mean()) == pytest.approx(emp.mse.iloc[0], rel=1e-9)
+
+
+def test_empirical_levels_modes_and_errors():
+    from fsq_theory.empirical import best_gain_per_dimension, empirical_optimal_levels
+    from fsq_theory.quantizer import FSQ
+
+    x = _non_gaussian(2000, 31)[:, :2]
+    sym = empirical_optimal_levels(x, bits=3, symmetric=True, decoder="centroid")
+    for lv in sym.levels:
+        FSQ(lv, symmetric=True)
+    assert (sym.codebook_size <= 8).all()
+    with pytest.raises(ValueError, match="cannot hold"):
+        empirical_optimal_levels(x, bits=3)  # 3 x 3 > 8 in default mode
+    with pytest.raises(ValueError, match="min_level"):
+        empirical_optimal_levels(x, codebook_size=64, min_level=2)
+    with pytest.raises(ValueError, match="exactly one"):
+        empirical_optimal_levels(x, codebook_size=64, bits=6)
+    with pytest.raises(ValueError, match="symmetric"):
+        empirical_optimal_levels(x, codebook_size=64, symmetric=True, decoder="grid")
+    with pytest.raises(ValueError, match="levels"):
+        best_gain_per_dimension(x, [2, 5])  # refused by FSQ in default mode
+    with pytest.raises(ValueError, match="columns"):
+        best_gain_per_dimension(x, [5, 5, 5])
+
+
+def test_best_gain_is_a_minimum():
+    from fsq_theory.empirical import best_gain_per_dimension
+    from fsq_theory.quantizer import FSQ
+
+    x = _non_gaussian(3000, 32)
+    fit = best_gain_per_dimension(x, [7, 5, 5])
+    sqs = FSQ([7, 5, 5]).scalar_quantizers(fit.gains)
+
+    def mse(k, g):
+        sq = FSQ([(7, 5, 5)[k]]).scalar_quantizers(g)[0]
+        return float(((x[:, k] - sq.quantize(x[:, k])) ** 2).mean())
+
+    for k in range(3):
+        assert mse(k, fit.gains[k]) == pytest.approx(fit.mse[k], rel=1e-9)
+        for f in (0.97, 1.03):
+            assert mse(k, fit.gains[k] * f) >= fit.mse[k] - 1e-12
+    assert len(sqs) == 3

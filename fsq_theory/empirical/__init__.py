@@ -16,7 +16,9 @@ Units: bits per vector unless a name says per dimension; distortion = MSE per sc
 """
 
 from ._knn import KNNEntropy, knn_entropy
+from ._levels import GainFit, best_gain_per_dimension, empirical_optimal_levels
 from ._sandwich import BOUNDS, BoundCurve, RDSandwich, rd_sandwich, sample_size_curve
 
 __all__ = ["BOUNDS", "BoundCurve", "RDSandwich", "rd_sandwich", "sample_size_curve",
-           "KNNEntropy", "knn_entropy"]
+           "KNNEntropy", "knn_entropy", "GainFit", "best_gain_per_dimension",
+           "empirical_optimal_levels"]

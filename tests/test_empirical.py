@@ -229,7 +229,7 @@ def _non_gaussian(n, seed):
 @pytest.mark.parametrize("decoder", ["grid", "centroid"])
 def test_empirical_levels_beat_gaussian_assumption_on_non_gaussian_data(decoder):
     from fsq_theory.empirical import best_gain_per_dimension, empirical_optimal_levels
-    from fsq_theory.level_allocation import optimal_levels
+    from fsq_theory.rate_distortion import optimal_levels
     from fsq_theory.quantizer import FSQ
 
     x = _non_gaussian(6000, 30)

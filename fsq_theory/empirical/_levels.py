@@ -213,7 +213,7 @@ def empirical_optimal_levels(x, *, codebook_size: int | None = None, bits: float
     Minimizes the MSE per scalar :math:`\frac1d\sum_k D_k(L_k)` over lists with
     :math:`\prod_k L_k \le |C|`, :math:`D_k(L)` the exact MSE of dimension k with L levels at
     its MSE-optimal gain on the data (see :func:`best_gain_per_dimension`). Unlike
-    :func:`fsq_theory.level_allocation.optimal_levels`, no Gaussian model is assumed, the
+    :func:`fsq_theory.rate_distortion.optimal_levels`, no Gaussian model is assumed, the
     columns keep their order (each column is one FSQ dimension), and only lists that
     ``FSQ(levels, symmetric=symmetric)`` accepts are considered: L >= 3 in default mode (the
     reference refuses L = 2 there), L >= 2 in symmetric mode.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..blahut_arimoto import rd_curve
+from ..rate_distortion import rd_curve
 from ._common import lower_hull
 
 __all__ = ["pca_rotation", "SeparableCurve", "separable_curve"]

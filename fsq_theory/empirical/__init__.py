@@ -11,14 +11,16 @@ diagnostics and FSQ level advice from the data.
 * :func:`knn_entropy` -- Kozachenko-Leonenko differential entropy with a batch-means interval.
 * :func:`empirical_optimal_levels`, :func:`best_gain_per_dimension` -- FSQ level lists and
   gains from the empirical marginals (only lists FSQ accepts in the chosen mode).
+* :func:`fsq_operating_points` -- measured (rate, distortion) of FSQ on the data.
 
 Units: bits per vector unless a name says per dimension; distortion = MSE per scalar.
 """
 
 from ._knn import KNNEntropy, knn_entropy
 from ._levels import GainFit, best_gain_per_dimension, empirical_optimal_levels
+from ._operating import fsq_operating_points
 from ._sandwich import BOUNDS, BoundCurve, RDSandwich, rd_sandwich, sample_size_curve
 
 __all__ = ["BOUNDS", "BoundCurve", "RDSandwich", "rd_sandwich", "sample_size_curve",
            "KNNEntropy", "knn_entropy", "GainFit", "best_gain_per_dimension",
-           "empirical_optimal_levels"]
+           "empirical_optimal_levels", "fsq_operating_points"]

@@ -41,6 +41,8 @@ class KNNEntropy:
     gaussian_bias : float
         With ``"gaussian"``: the estimator's error on the Gaussian twin sample, bits (already
         subtracted from ``value``); 0.0 otherwise.
+    n_jittered : int
+        Repeated rows moved by ``duplicates="jitter"`` (0 otherwise).
     """
 
     value: float
@@ -54,6 +56,7 @@ class KNNEntropy:
     dim: int
     bias_correction: str = "none"
     gaussian_bias: float = 0.0
+    n_jittered: int = 0
 
     @property
     def per_dim(self) -> float:
@@ -83,8 +86,8 @@ def knn_terms(x: np.ndarray, k: int, queries: np.ndarray, workers: int) -> np.nd
 
 
 def knn_entropy(x, *, k: int = 3, confidence: float = 0.95, max_queries: int | None = 50_000,
-                n_batches: int = 20, bias_correction: str = "none", rng=None,
-                workers: int = 1) -> KNNEntropy:
+                n_batches: int = 20, bias_correction: str = "none", duplicates: str = "raise",
+                rng=None, workers: int = 1) -> KNNEntropy:
     r"""Differential entropy of a d-dimensional sample by Kozachenko-Leonenko k-NN distances.
 
     .. math::
@@ -123,6 +126,11 @@ def knn_entropy(x, *, k: int = 3, confidence: float = 0.95, max_queries: int | N
     n_batches : int, keyword-only
         Batches for the interval, >= 2.
     bias_correction : {"none", "gaussian"}, keyword-only
+    duplicates : {"raise", "jitter"}, keyword-only
+        Exact repeated rows (an atom: no density there). ``"raise"``: refuse when a point has
+        k duplicates. ``"jitter"``: move every repeat of a row by Gaussian noise of standard
+        deviation 1e-6 times the mean standard deviation; their k-NN distances become tiny, which
+        lowers the estimate (the safe direction for a lower bound). Counted in ``n_jittered``.
     rng : keyword-only
         SPEC 7 randomness for the query subset, the batches and the Gaussian twin.
     workers : int, keyword-only
@@ -159,9 +167,21 @@ def knn_entropy(x, *, k: int = 3, confidence: float = 0.95, max_queries: int | N
     if max_queries is not None:
         max_queries = v.check_int("max_queries", max_queries, minimum=n_batches)
     workers = v.check_int("workers", workers, minimum=-1)
+    if duplicates not in ("raise", "jitter"):
+        raise ValueError(f"duplicates must be 'raise' or 'jitter', got {duplicates!r}")
     if bias_correction not in ("none", "gaussian"):
         raise ValueError(f"bias_correction must be 'none' or 'gaussian', got {bias_correction!r}")
     gen = v.as_generator(rng)
+    n_jit = 0
+    if duplicates == "jitter":
+        _, first, inv = np.unique(x, axis=0, return_index=True, return_inverse=True)
+        rep = np.ones(n, dtype=bool)
+        rep[first] = False
+        n_jit = int(rep.sum())
+        if n_jit:
+            x = x.copy()
+            scale = 1e-6 * float(np.sqrt(x.var(axis=0).mean()))
+            x[rep] += scale * gen.standard_normal((n_jit, d))
     q = n if max_queries is None or max_queries >= n else max_queries
     queries = np.arange(n) if q == n else np.sort(gen.choice(n, size=q, replace=False))
     if n_batches > q:
@@ -191,4 +211,5 @@ def knn_entropy(x, *, k: int = 3, confidence: float = 0.95, max_queries: int | N
     ln2 = np.log(2.0)
     return KNNEntropy(value=value / ln2, stderr=se / ln2, low=(value - half) / ln2,
                       high=(value + half) / ln2, confidence=conf, k=k, n=n, n_queries=q, dim=d,
-                      bias_correction=bias_correction, gaussian_bias=bias / ln2)
+                      bias_correction=bias_correction, gaussian_bias=bias / ln2,
+                      n_jittered=n_jit)

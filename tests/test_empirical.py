@@ -295,3 +295,42 @@ def test_best_gain_is_a_minimum():
         for f in (0.97, 1.03):
             assert mse(k, fit.gains[k] * f) >= fit.mse[k] - 1e-12
     assert len(sqs) == 3
+
+
+# ---------------------------------------------------------------------------------- the check
+def _small_sandwich_and_points():
+    from fsq_theory.checks.empirical import _gaps
+    from fsq_theory.empirical import fsq_operating_points
+
+    x = _non_gaussian(3000, 40)
+    s = rd_sandwich(x, rng=41, **FAST)
+    pts = fsq_operating_points(x, [(5, 5, 5), (3, 3, 3)], decoder="centroid")
+    return s, pts, _gaps(s, pts)
+
+
+def test_check_margins_hold_and_planted_errors_fail():
+    from fsq_theory.checks.empirical import sandwich_margins
+
+    s, pts, gaps = _small_sandwich_and_points()
+    frame = s.to_frame()
+    m = sandwich_margins(frame, gaps)
+    assert m["order"] >= 0 and m["points"] >= 0
+    # planted: an upper bound halved falls below a lower bound
+    bad = frame.copy()
+    up = bad.bound == "gaussian"
+    bad.loc[up, ["value_bits", "low_bits", "high_bits"]] *= 0.5
+    assert sandwich_margins(bad, gaps)["order"] < 0
+    # planted: an operating point whose rate is 1 bit below the tightest lower bound
+    low = gaps[gaps.kind == "lower"]
+    k = int(np.argmax(low.bound_bits.to_numpy()))
+    point = low.iloc[k]
+    g2 = s.gap(point.bound_bits - 1.0, point.distortion)
+    assert sandwich_margins(frame, g2)["points"] < 0
+
+
+@pytest.mark.slow
+def test_check_on_real_latents_passes():
+    from fsq_theory.checks import run_checks
+
+    rep = run_checks(["empirical_sandwich_real_latents"])
+    assert rep.passed, rep.to_frame().detail.tolist()

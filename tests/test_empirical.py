@@ -334,3 +334,16 @@ def test_check_on_real_latents_passes():
 
     rep = run_checks(["empirical_sandwich_real_latents"])
     assert rep.passed, rep.to_frame().detail.tolist()
+
+
+def test_knn_brute_force_matches_tree_and_subsample_cap():
+    from scipy.spatial import cKDTree
+
+    from fsq_theory.empirical._knn import _kth_brute
+
+    x = np.random.default_rng(50).standard_normal((2000, 8))
+    q = np.arange(0, 2000, 3)
+    np.testing.assert_allclose(_kth_brute(x, 3, q), cKDTree(x).query(x[q], k=4)[0][:, -1],
+                               rtol=1e-12)
+    e = knn_entropy(x, max_points=500, rng=0)
+    assert e.n == 500 and e.n_queries == 500

@@ -249,7 +249,7 @@ def rd_sandwich(x, distortions=None, *, bounds=("gaussian", "separable", "partic
                 n_particles: int = 256, n_steps: int = 30, batch_size: int | None = 16_384,
                 max_particle_rows: int | None = 200_000, n_bins: int = 256, n_slopes: int = 24,
                 k: int = 3,
-                entropy_bias: str = "none", max_queries: int | None = 50_000,
+                entropy_bias: str = "none", max_queries: int | None = 20_000,
                 n_batches: int = 8, confidence: float = 0.95, rng=None,
                 blas_threads: int | None = 1) -> RDSandwich:
     r"""Upper and lower bounds on the rate-distortion function of d-dimensional data under MSE.

@@ -347,3 +347,13 @@ def test_knn_brute_force_matches_tree_and_subsample_cap():
                                rtol=1e-12)
     e = knn_entropy(x, max_points=500, rng=0)
     assert e.n == 500 and e.n_queries == 500
+
+
+@pytest.mark.parametrize("name", ["_knn", "_sandwich", "_levels", "_operating"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"fsq_theory.empirical.{name}")
+    result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

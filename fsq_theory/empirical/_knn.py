@@ -183,7 +183,7 @@ def knn_entropy(x, *, k: int = 3, confidence: float = 0.95, max_queries: int | N
     >>> import numpy as np
     >>> x = np.random.default_rng(0).standard_normal((4000, 2))
     >>> e = knn_entropy(x, rng=0)
-    >>> exact = np.log2(2 * np.pi * np.e)   # h of N(0, I_2) in bits
+    >>> exact = float(np.log2(2 * np.pi * np.e))   # h of N(0, I_2) in bits
     >>> bool(e.low - 0.05 < exact < e.high + 0.05), round(exact, 3)
     (True, 4.094)
     """
@@ -222,7 +222,7 @@ def knn_entropy(x, *, k: int = 3, confidence: float = 0.95, max_queries: int | N
     if n_batches > q:
         raise ValueError(f"n_batches must be <= the number of query points {q}, got {n_batches}")
     groups = np.array_split(gen.permutation(q), n_batches)
-    const = special.digamma(n) - special.digamma(k) + _log_unit_ball(d)
+    const = float(special.digamma(n) - special.digamma(k) + _log_unit_ball(d))
 
     def estimate(sample):
         terms = knn_terms(sample, k, queries, workers)
@@ -238,7 +238,7 @@ def knn_entropy(x, *, k: int = 3, confidence: float = 0.95, max_queries: int | N
         if sign <= 0:
             raise ValueError("x has a singular sample covariance: no Gaussian twin to calibrate on")
         twin_value, twin_means = estimate(twin)
-        bias = twin_value - 0.5 * logdet
+        bias = float(twin_value - 0.5 * logdet)
         value -= bias
         means = means - twin_means  # per-batch difference: the same t interval on the difference
     half = float(batch_halfwidth(means, conf))

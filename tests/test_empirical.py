@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 from scipy.linalg import toeplitz
 
 import naive_empirical as naive
@@ -357,3 +358,18 @@ def test_docstring_examples(name):
     mod = importlib.import_module(f"fsq_theory.empirical.{name}")
     result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+@given(seed=st.integers(0, 2 ** 31), d=st.integers(1, 3), n=st.integers(200, 800))
+@settings(max_examples=6, deadline=None)
+def test_dual_lower_bound_below_every_upper_bound(seed, d, n):
+    gen = np.random.default_rng(seed)
+    x = gen.standard_normal((n, d)) @ gen.standard_normal((d, d)) + 0.1 * gen.standard_normal((n, d))
+    if gen.random() < 0.5:  # heavy tails
+        x = x * np.exp(gen.standard_normal((n, 1)))
+    s = rd_sandwich(x, bounds=("gaussian", "particles", "dual"), n_particles=16, n_steps=5,
+                    n_batches=0, rng=seed)
+    df = s.to_frame()
+    for _, g in df.groupby("distortion"):
+        lo = g[g.kind == "lower"]["value_bits"].max()
+        assert lo <= g[g.kind == "upper"]["value_bits"].min() + 1e-9

@@ -52,8 +52,8 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
                              rate_kind=kind, value_bits=rate, distortion=p.distortion,
                              n=x.shape[0]))
     curve = sample_size_curve(x, [var * 0.1], rng=seed,
-                              bounds=("gaussian", "separable", "shannon"), n_bins=kw["n_bins"],
-                              n_slopes=kw["n_slopes"], n_batches=kw["n_batches"])
+                              bounds=("gaussian", "separable", "shannon"), n_bins=128,
+                              n_slopes=16, n_batches=kw["n_batches"])
     curve = curve.assign(section="n_curve")
     return pd.concat([df, pd.DataFrame(prow), curve], ignore_index=True)
 

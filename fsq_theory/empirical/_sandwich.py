@@ -55,8 +55,10 @@ class BoundCurve:
         or ``"empirical"`` (the empirical measure of the rows used; exact up to the
         ``certified`` flag).
     certified : bool
-        The value is a proven bound on its target up to floating point (True), or relies on a
-        numerical search or a statistical estimate (False).
+        True: the value is a proven bound on R(D) of the empirical measure of the rows used, up
+        to floating point (for a "source" target it is at the same time an estimate of the
+        source's bound, whose sampling error the interval states). False: it relies on a
+        numerical search (``"dual"``) or is only a statistical estimate (``"shannon"``).
     note : str
     form : str
         ``"water"`` (eigenvalues), ``"hull"`` (achievable points), ``"slb"``, ``"lines"``.

@@ -36,9 +36,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--case", action="append", default=None, metavar="N,D",
+                    help="run only this (n, d), e.g. --case 1e6,16 (repeatable)")
     args = ap.parse_args()
     grid = [(10_000, 4), (100_000, 4), (100_000, 16)] if args.quick else [
         (10_000, 4), (100_000, 4), (1_000_000, 4), (100_000, 16), (1_000_000, 16)]
+    if args.case:
+        grid = [(int(float(c.split(",")[0])), int(c.split(",")[1])) for c in args.case]
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
     print("| n | d | " + " | ".join("+".join(b) for b in BOUNDS) + " | total | levels 2^16 |")

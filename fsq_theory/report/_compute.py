@@ -410,22 +410,18 @@ def _alternatives(rows, fsq, cols, sample, mom, scale_v, st, eps, symmetric, bar
                     scale=scale_v, rotation=False, evaluated_on=everyone)]
     extra = {}
     src = rows.source()
-    # 1. best gain per dimension, same levels
-    g, _ = _search.best_gains(cols, fsq.levels, eps=eps, symmetric=symmetric)
+    notes = set()
+    # 1. best gain per dimension, same levels; 2. best level list for the same bit budget
+    g, best = _design_search(sample, cols, fsq, fsq.levels, eps=eps, symmetric=symmetric,
+                             gen=gen, notes=notes)
     st_g = _stream(fsq, src, n, g, bar, "best gains")
     out.append(_alt_row("best_gain", "same levels, the gain of each dimension chosen to minimize "
                         "mse_latent_centroid", st_g, base, d, levels=fsq.levels, scale=g,
                         rotation=False, evaluated_on=everyone))
     extra["best_gains"] = g
-    # 2. best level list for the same bit budget (and its gains)
-    lr = _level_range(fsq, symmetric)
-    D, G = _search.level_table(cols, lr, eps=eps, symmetric=symmetric)
-    best = _search.best_level_list(D, lr, fsq.codebook_size)
     if best is not None:
-        lv, js, _ = best
-        gl = np.array([G[k, j] for k, j in enumerate(js)])
-        f2 = FSQ(lv, eps=eps, symmetric=symmetric)
-        st_l = _stream(f2, src, n, gl, bar, "best levels")
+        lv, gl = best
+        st_l = _stream(FSQ(lv, eps=eps, symmetric=symmetric), src, n, gl, bar, "best levels")
         out.append(_alt_row("best_levels", f"level list with at most {fsq.codebook_size:,} codes "
                             "(same bit budget) and per-dimension gains, chosen from the empirical "
                             "marginals", st_l, base, d, levels=lv, scale=gl, rotation=False,
@@ -445,18 +441,16 @@ def _alternatives(rows, fsq, cols, sample, mom, scale_v, st, eps, symmetric, bar
     rs = rotate(sample)
     rcols = [_search.Column(rs[:, k]) for k in range(d)]
     lv_sorted = sorted(fsq.levels, reverse=True)
-    gp, _ = _search.best_gains(rcols, lv_sorted, eps=eps, symmetric=symmetric)
+    gp, bp = _design_search(rs, rcols, fsq, lv_sorted, eps=eps, symmetric=symmetric, gen=gen,
+                            notes=notes)
     fp = FSQ(lv_sorted, eps=eps, symmetric=symmetric)
     st_p = _stream(fp, rows.source(rotate), n, gp, bar, "PCA rotation")
     out.append(_alt_row("pca_rotation", "centre and rotate onto the principal axes (recompute "
                         "distortion after rotating; orthogonal, so latent MSE is preserved), "
                         "levels sorted by component variance, per-component gains", st_p, base,
                         d, levels=lv_sorted, scale=gp, rotation=True, evaluated_on=everyone))
-    Dp, Gp = _search.level_table(rcols, lr, eps=eps, symmetric=symmetric)
-    bp = _search.best_level_list(Dp, lr, fsq.codebook_size)
     if bp is not None:
-        lvp, jsp, _ = bp
-        gpl = np.array([Gp[k, j] for k, j in enumerate(jsp)])
+        lvp, gpl = bp
         st_pl = _stream(FSQ(lvp, eps=eps, symmetric=symmetric), rows.source(rotate), n, gpl,
                         bar, "PCA + levels")
         out.append(_alt_row("pca_best_levels", "PCA rotation with the best level list and gains "
@@ -479,7 +473,57 @@ def _alternatives(rows, fsq, cols, sample, mom, scale_v, st, eps, symmetric, bar
                          "fixed rate), fitted on the sample")
     km["rate_bits"] = fsq.rate_bits
     extra["gain_curves"] = _gain_curves(cols, fsq, scale_v, g, eps, symmetric)
-    return {"designs": out, "kmeans": km, "baseline_mse_latent_centroid": _f(base)}, extra
+    return {"designs": out, "kmeans": km, "baseline_mse_latent_centroid": _f(base),
+            "search_provider": "; ".join(sorted(notes))}, extra
+
+
+EMPIRICAL_LEVELS_MAX = 1 << 22  # budget limit of fsq_theory.empirical.empirical_optimal_levels
+LEVEL_SEARCH_ROWS = 1 << 16     # rows for the level-list search (a per-dimension MSE table)
+
+
+def _design_search(x, cols, fsq, levels, *, eps, symmetric, gen, notes):
+    """(gains for ``levels``, (best level list, its gains) or None), chosen on the sample.
+
+    fsq_theory.empirical's searches when available, the prefix-sum search of
+    :mod:`._search` otherwise (the same exact per-dimension MSE on the sample).
+    """
+    budget = fsq.codebook_size
+    emp, _ = _bounds._empirical_module()
+    if emp is not None and hasattr(emp, "best_gain_per_dimension"):
+        try:
+            g = np.asarray(emp.best_gain_per_dimension(
+                x, list(levels), symmetric=symmetric, decoder="centroid", eps=eps).gains,
+                dtype=float)
+            best = None
+            if budget <= EMPIRICAL_LEVELS_MAX:
+                df = emp.empirical_optimal_levels(
+                    x, codebook_size=budget, symmetric=symmetric, decoder="centroid", top=1,
+                    eps=eps, max_rows=LEVEL_SEARCH_ROWS, rng=int(gen.integers(2**63)))
+                best = ([int(L) for L in df.loc[0, "levels"]],
+                        np.asarray(df.loc[0, "gains"], dtype=float))
+                notes.add("fsq_theory.empirical (best_gain_per_dimension, "
+                          "empirical_optimal_levels)")
+                return g, best
+            notes.add("fsq_theory.empirical (best_gain_per_dimension); level lists by the "
+                      f"report's own search (codebook above {EMPIRICAL_LEVELS_MAX})")
+            return g, _internal_levels(cols, fsq, eps, symmetric)
+        except Exception as exc:  # an interface change must not sink the report
+            notes.add(f"the report's own search (fsq_theory.empirical failed: "
+                      f"{type(exc).__name__}: {exc})")
+    else:
+        notes.add("the report's own prefix-sum search (fsq_theory.report._search)")
+    g, _ = _search.best_gains(cols, levels, eps=eps, symmetric=symmetric)
+    return g, _internal_levels(cols, fsq, eps, symmetric)
+
+
+def _internal_levels(cols, fsq, eps, symmetric):
+    lr = _level_range(fsq, symmetric)
+    D, G = _search.level_table(cols, lr, eps=eps, symmetric=symmetric)
+    best = _search.best_level_list(D, lr, fsq.codebook_size)
+    if best is None:
+        return None
+    lv, js, _ = best
+    return lv, np.array([G[k, j] for k, j in enumerate(js)])
 
 
 def _gain_curves(cols, fsq, scale_v, best, eps, symmetric):

@@ -110,7 +110,7 @@ def test_gaussian_control_values(gaussian_run):
     x, r, _ = gaussian_run
     doc = r.document
     fsq = FSQ([8, 5, 5, 5])
-    st = stream_stats(fsq, x, len(x), reconstruction="points")
+    st = stream_stats(fsq, x, len(x), decoder="grid")
     d = doc["distortion"]
     assert d["mse_latent_grid"] == pytest.approx(st.mse_source, rel=1e-12)
     assert d["mse_latent_centroid"] == pytest.approx(st.mse_centroid, rel=1e-12)
@@ -120,7 +120,7 @@ def test_gaussian_control_values(gaussian_run):
 
     assert d["w2_latent_grid"] == pytest.approx(w2_quantization(fsq, x), rel=1e-9)
     assert d["w2_latent_centroid"] == pytest.approx(
-        w2_quantization(fsq, x, reconstruction="centroid"), rel=1e-9)
+        w2_quantization(fsq, x, decoder="centroid"), rel=1e-9)
     t = doc["tokens"]
     assert t["entropy_bits"] == pytest.approx(st.entropy_bits, rel=1e-12)
     # the interval is bias-corrected: it brackets Miller-Madow and lies above most of the plug-in
@@ -188,7 +188,7 @@ def test_prefix_sum_search_matches_the_kernel(symmetric):
     x = np.random.default_rng(4).standard_normal((20_000, 2)) * [1.0, 3.0]
     levels, gains = [7, 4], [0.8, 0.3]
     st = stream_stats(FSQ(levels, symmetric=symmetric), x, len(x), scale=gains,
-                      reconstruction="points")
+                      decoder="grid")
     cols = [_search.Column(x[:, k]) for k in range(2)]
     c, g = _search.sample_mse(cols, levels, gains, eps=1e-3, symmetric=symmetric)
     np.testing.assert_allclose(c, st.mse_centroid_per_dim, rtol=1e-9)

@@ -101,7 +101,7 @@ class _Bar:
 
 def _stream(fsq, src, n, scale, bar, name):
     bar.stage(name)
-    st = stream_stats(fsq, src, n, scale=scale, reconstruction="points", progress=False,
+    st = stream_stats(fsq, src, n, scale=scale, decoder="grid", progress=False,
                       chunk_size=CHUNK_ROWS)
     bar.update(n)
     return st
@@ -120,7 +120,7 @@ def _tokens(st, fsq, n, gen, warnings):
         if used.size > 1:
             seed = int(gen.integers(2**63))
             if used.size <= BOOTSTRAP_MAX_CODES:
-                est = entropy_estimate(c, method="bootstrap", n_bootstrap=200, seed=seed)
+                est = entropy_estimate(c, method="bootstrap", n_bootstrap=200, rng=seed)
                 h = st.entropy_bits
                 # basic bootstrap: resamples are biased below H-hat as H-hat is below H, so
                 # reflecting the percentiles about H-hat corrects the plug-in's bias

@@ -125,6 +125,7 @@ def test_real_latents_report_renders(tmp_path):
     _check_page(tmp_path, r.paths["html"], 6)
 
 
+@pytest.mark.slow
 def test_wide_latents_report_renders(tmp_path):
     # 24 dimensions: long per-dimension tables and the panel cap of the figures
     x = np.random.default_rng(1).standard_normal((20_000, 24)) * np.linspace(0.2, 2, 24)

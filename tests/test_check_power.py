@@ -425,3 +425,28 @@ def test_every_check_states_its_resolution():
     available_checks()
     vague = sorted(n for n, c in _REGISTRY.items() if len(c.resolution) < 10)
     assert not vague, f"checks without a stated resolution: {vague}"
+
+
+def test_register_without_resolution_still_works(monkeypatch):
+    import fsq_theory.checks as checks
+
+    available_checks()
+    monkeypatch.setattr(checks, "_REGISTRY", dict(checks._REGISTRY))
+
+    @checks.register("zz_legacy_check", statement="1 <= 2", source="arithmetic")
+    def legacy():
+        return checks.Outcome.at_most(1.0, 2.0)
+
+    (res,) = checks.run_checks(["zz_legacy_check"]).results
+    assert res.passed and res.resolution == "" and res.sanity is False
+
+
+def test_cli_check_table_shows_sanity_and_verbose_resolution(capsys):
+    from fsq_theory.cli import main
+
+    assert main(["check", "--only", "temporal_sign_persistence", "dynamics_hessian_positive_at_codes",
+                 "--verbose", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "sanity" in out.splitlines()[0]
+    assert "[dynamics_hessian_positive_at_codes] (sanity check)" in out
+    assert "resolution: 1e-14 in the persistence" in out

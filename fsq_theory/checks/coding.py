@@ -22,6 +22,7 @@ def _channels():
     statement=("Random-coding exponent below sphere-packing exponent: Er(R) <= Esp(R) for "
                "0 < R < C (BSC(0.05), BSC(0.11), FSQ[5] token channel at 3 dB; 6 rates each)."),
     source="Gallager (1968), Thms 5.6.2 and 5.8.1; Shannon, Gallager & Berlekamp (1967)",
+    resolution=("1e-12 bit in Er or Esp at rates in [Rcrit, C), where Er = Esp"),
 )
 def er_le_esp() -> Outcome:
     from ..coding import capacity
@@ -41,6 +42,7 @@ def er_le_esp() -> Outcome:
     statement=("Er(C) = 0 (to 1e-9) and Er(R) > 0 for R < C: checked at R = C and R = 0.99 C "
                "for BSC(0.05), BSC(0.11) and the FSQ[5] token channel at 3 dB."),
     source="Gallager (1968), Thm 5.6.4",
+    resolution=("1e-9 bit in Er(C)"),
 )
 def er_zero_at_capacity() -> Outcome:
     from ..coding import capacity_result
@@ -63,6 +65,7 @@ def er_zero_at_capacity() -> Outcome:
                "Er(R) = R0 - R (R0 = E0(1) the cutoff rate), to 1e-9, at 5 rates in (0, Rcrit) "
                "for BSC(0.05), BSC(0.11) and the FSQ[5] token channel at 3 dB."),
     source="Gallager (1968), eqs. (5.6.28)-(5.6.31)",
+    resolution=("1e-9 bit in Er, the cutoff rate R0 or the critical rate"),
 )
 def er_straight_line() -> Outcome:
     from ..coding import critical_rate, cutoff_rate, random_coding_exponent
@@ -82,6 +85,7 @@ def er_straight_line() -> Outcome:
                "rate 1 - h(sqrt p / (sqrt p + sqrt(1-p))) and Er(R) = D(delta||p), 1 - h(delta) = "
                "R, at R = (Rcrit + C)/2 are computed to 1e-9."),
     source="Gallager (1968), sec. 5.6, eqs. (5.6.41)-(5.6.45)",
+    resolution=("1e-9 bit in C, R0, Rcrit or Er"),
 )
 def bsc_closed_forms() -> Outcome:
     from scipy.optimize import brentq

@@ -24,6 +24,9 @@ def _fsqs():
                "Mismatches (lhs) = 0 (rhs)."),
     source="seed sec. 3.1 (corrected: FSQ is the one-step map; the flow is a construction); "
            "Hirsch-Smale-Devaney ch. 9 (gradient systems)",
+    resolution=("one coordinate (of 33000) converging to a wrong code; true by construction of "
+                "the potentials"),
+    sanity=True,
 )
 def basins_equal_cells() -> Outcome:
     from ..dynamics import POTENTIALS, flow_limit_codes
@@ -54,6 +57,9 @@ def basins_equal_cells() -> Outcome:
                "(default mode; the symmetric outer codes sit at z = +-inf, where b' = 0)."),
     source="seed sec. 3.2 (confirmed with conditions: lambda_z collapses to ~4 eps^2 at the outer "
            "levels; thresholds are unstable with W'' = -1)",
+    resolution=("relative 1e-6 in W'' at the codes, 1e-6 in lambda_z (closed form vs numeric "
+                "derivative of the same potential: a consistency check)"),
+    sanity=True,
 )
 def hessian_positive_at_codes() -> Outcome:
     from ..dynamics import POTENTIALS, code_potential_derivatives, potential_hessian, stability_table
@@ -96,6 +102,7 @@ def hessian_positive_at_codes() -> Outcome:
                "the bound: h sech^2(z+s)/floor(L/2) (default), sech^2 z (symmetric); it equals a "
                "central finite difference of FSQ.bound to 1e-6 (lhs = max abs error <= rhs)."),
     source="vector-quantize-pytorch 1.32 FSQ.quantize / round_ste; Bengio et al. 2013 (STE)",
+    resolution=("1e-6 in the Jacobian (|J| <= 1 + eps; twin: factor 1 + 3e-6)"),
 )
 def ste_jacobian_is_bound_derivative() -> Outcome:
     from ..dynamics import ste_jacobian

@@ -178,7 +178,8 @@ def random_code_bound() -> Outcome:
             worst_z = max(worst_z, abs(est - ex) / se)
         parts.append(f"n={n}: Pe={r.pe:.4f} exact={exact:.4f} (SE {math.sqrt(exact * (1 - exact) / r.trials):.1e}) bound={bound:.3e}")
     ok = worst_ratio <= 0.0 and worst_rel <= 1e-9 and worst_z < 4.0
-    return Outcome(lhs=worst_z, rhs=4.0, margin=min(-worst_ratio, 4.0 - worst_z, 1e-9 - worst_rel),
+    margin = min(-worst_ratio, 4.0 - worst_z) if worst_rel <= 1e-9 else 1e-9 - worst_rel
+    return Outcome(lhs=worst_z, rhs=4.0, margin=margin,
                    passed=ok,
                    detail=(f"lhs = max |MC - exact| / SE; max log2(exact / bound) = "
                            f"{worst_ratio:.3f}; max rel. bound error {worst_rel:.1e}; "
@@ -214,7 +215,7 @@ def generalization_bound() -> Outcome:
     worst_low = float(df.violation_ci_low.max())
     ratio = float((df.quantile_excess / closed).max())
     return Outcome(lhs=float(df.violation_rate.max()), rhs=r.delta,
-                   margin=min(r.delta - worst_low, 1e-12 - rel),
+                   margin=r.delta - worst_low if rel <= 1e-12 else 1e-12 - rel,
                    passed=worst_low <= r.delta and rel <= 1e-12 and r.delta == delta,
                    detail=f"max violation rate {df.violation_rate.max():.3f}; max (1-delta)-quantile "
                           f"of excess / bound = {ratio:.3f}; max rel. |bound - closed form| = "

@@ -450,3 +450,26 @@ def test_cli_check_table_shows_sanity_and_verbose_resolution(capsys):
     assert "sanity" in out.splitlines()[0]
     assert "[dynamics_hessian_positive_at_codes] (sanity check)" in out
     assert "resolution: 1e-14 in the persistence" in out
+
+
+@pytest.mark.parametrize("n, M", [(3, 2), (4, 3), (5, 2)])
+def test_exact_bsc_ensemble_error_matches_enumeration(n, M):
+    # the exact reference of coding_random_code_bound against brute force over every codebook of
+    # M i.i.d. uniform words and every noise pattern (ties counted as errors, and strict)
+    import itertools
+
+    from fsq_theory.checks.coding import _bsc_ensemble_error
+
+    p = 0.1
+    words = np.array(list(itertools.product([0, 1], repeat=n)))
+    w_e = words.sum(axis=1)
+    p_e = p ** w_e * (1 - p) ** (n - w_e)
+    ties = strict = 0.0
+    for book in itertools.product(range(len(words)), repeat=M):
+        y = (words[book[0]] + words) % 2  # every noise pattern at once
+        d = np.array([(y != words[j]).sum(axis=1) for j in book[1:]])
+        ties += p_e[(d <= w_e).any(axis=0)].sum()
+        strict += p_e[(d < w_e).any(axis=0)].sum()
+    total = len(words) ** M
+    got = _bsc_ensemble_error(p, n, M)
+    assert got == pytest.approx((ties / total, strict / total), rel=1e-12, abs=1e-15)

@@ -34,7 +34,7 @@ from fsq_theory.checks import _REGISTRY, available_checks, run_checks
 TWINS: dict[str, list] = {}
 # checks taking > ~5 s here: their twins are marked slow (run with -m slow)
 SLOW = {"rd_blahut_arimoto_gaussian_closed_form", "rd_laplace_shannon_lower_bound",
-        "dynamics_basins_equal_cells"}
+        "dynamics_basins_equal_cells", "empirical_sandwich_real_latents"}
 
 
 def twin(name, label=""):
@@ -404,6 +404,18 @@ def _cases():
         for label, fn in TWINS[name]:
             marks = [pytest.mark.slow] if name in SLOW else []
             yield pytest.param(name, fn, id=f"{name}[{label}]", marks=marks)
+
+
+@twin("empirical_sandwich_real_latents", "FSQ distortions under-reported by a factor of 100")
+def _empirical_distortion_underreported(monkeypatch):
+    import fsq_theory.empirical as empirical
+
+    def post(df, *a, **k):
+        df = df.copy()
+        df["distortion"] = df["distortion"] / 100.0
+        return df
+
+    _wrap(monkeypatch, empirical, "fsq_operating_points", post)
 
 
 @pytest.mark.parametrize("name, perturb", list(_cases()))

@@ -147,7 +147,8 @@ def _cmd_check(args) -> int:
 
     report = run_checks(args.only, progress=not args.quiet)
     df = report.to_frame()
-    with_cols = df[["name", "passed", "lhs", "rhs", "margin", "seconds", "detail"]]
+    df["sanity"] = df["sanity"].map({True: "yes", False: ""})
+    with_cols = df[["name", "passed", "sanity", "lhs", "rhs", "margin", "seconds", "detail"]]
     import pandas as pd
 
     with pd.option_context("display.max_colwidth", 90, "display.width", 250):
@@ -156,7 +157,8 @@ def _cmd_check(args) -> int:
     print(f"\n{len(df) - len(failed)}/{len(df)} checks passed" + (f"; FAILED: {failed}" if failed else ""))
     if args.verbose:
         for r in report.results:
-            print(f"\n[{r.name}] {r.statement}\n  source: {r.source}")
+            print(f"\n[{r.name}]{' (sanity check)' if r.sanity else ''} {r.statement}\n"
+                  f"  source: {r.source}\n  resolution: {r.resolution or 'not stated'}")
     return 1 if failed else 0
 
 

@@ -1,13 +1,14 @@
 """Tests of fsq_theory.empirical: the R(D) sandwich, k-NN entropy, particles, level advice."""
 
+import naive_empirical as naive
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.linalg import toeplitz
 
-import naive_empirical as naive
-from fsq_theory.empirical import knn_entropy, rd_sandwich, sample_size_curve
 from fsq_theory.empirical import _kernels as K
+from fsq_theory.empirical import knn_entropy, rd_sandwich, sample_size_curve
 from fsq_theory.empirical._particles import particle_slopes
 from fsq_theory.rate_distortion import gauss_markov_rd, reverse_water_filling
 
@@ -230,8 +231,8 @@ def _non_gaussian(n, seed):
 @pytest.mark.parametrize("decoder", ["grid", "centroid"])
 def test_empirical_levels_beat_gaussian_assumption_on_non_gaussian_data(decoder):
     from fsq_theory.empirical import best_gain_per_dimension, empirical_optimal_levels
-    from fsq_theory.rate_distortion import optimal_levels
     from fsq_theory.quantizer import FSQ
+    from fsq_theory.rate_distortion import optimal_levels
 
     x = _non_gaussian(6000, 30)
     budget = 240
@@ -312,7 +313,7 @@ def _small_sandwich_and_points():
 def test_check_margins_hold_and_planted_errors_fail():
     from fsq_theory.checks.empirical import sandwich_margins
 
-    s, pts, gaps = _small_sandwich_and_points()
+    s, _, gaps = _small_sandwich_and_points()
     frame = s.to_frame()
     m = sandwich_margins(frame, gaps)
     assert m["order"] >= 0 and m["points"] >= 0

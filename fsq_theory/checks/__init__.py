@@ -57,6 +57,8 @@ class CheckResult:
     passed: bool
     detail: str
     seconds: float
+    resolution: str = ""
+    sanity: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,18 +81,27 @@ class _Check:
     statement: str
     source: str
     fn: Callable[[], Outcome]
+    resolution: str = ""
+    sanity: bool = False
 
 
 _REGISTRY: dict[str, _Check] = {}
 
 
-def register(name: str, *, statement: str, source: str):
-    """Decorator registering ``fn() -> Outcome`` as the check ``name``."""
+def register(name: str, *, statement: str, source: str, resolution: str = "",
+             sanity: bool = False):
+    """Decorator registering ``fn() -> Outcome`` as the check ``name``.
+
+    ``resolution`` states the smallest error of the checked quantity the check is built to detect
+    (its planted-error twin in tests/test_check_power.py perturbs by about that much);
+    ``sanity=True`` marks a check that can only catch gross errors (a true-by-construction
+    relation, or an inequality with a wide slack), shown as such in the check table.
+    """
 
     def deco(fn):
         if name in _REGISTRY and _REGISTRY[name].fn.__module__ != fn.__module__:
             raise ValueError(f"check name {name!r} registered twice")
-        _REGISTRY[name] = _Check(name, statement, source, fn)
+        _REGISTRY[name] = _Check(name, statement, source, fn, resolution, bool(sanity))
         return fn
 
     return deco
@@ -127,5 +138,5 @@ def run_checks(only=None, *, progress: bool = False) -> CheckReport:
             o = Outcome(float("nan"), float("nan"), float("nan"), False, f"error: {exc!r}")
         results.append(CheckResult(c.name, c.statement, c.source, float(o.lhs), float(o.rhs),
                                    float(o.margin), bool(o.passed), o.detail,
-                                   time.perf_counter() - t0))
+                                   time.perf_counter() - t0, c.resolution, c.sanity))
     return CheckReport(tuple(results))

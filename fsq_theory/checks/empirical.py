@@ -77,6 +77,9 @@ def _gaps(s, pts):
                "lower bound."),
     source=("Shannon (1959) converse; Blahut (1972), Thm 8; Cover & Thomas (2006), Thm 10.3.3; "
             "Yang, Eckstein, Nutz, Mandt (NeurIPS 2023)"),
+    resolution=("an upper bound lowered by 0.27 bit below a lower bound, or an operating point "
+                "whose rate is 2.8 bits below a lower bound (today's margins); e.g. a distortion "
+                "under-reported by a factor of 100"),
 )
 def sandwich_real_latents() -> Outcome:
     s, pts = real_latent_sandwich()

@@ -17,6 +17,8 @@ Z_MAX = 4.0
                "decoder and the conditional-mean decoder ([5]x3 hard clamp at g=0.6, [3]x4 tanh "
                "stages at g=0.5; n=2e5, seed 0)."),
     source="exact cell integrals (fsq_theory.cells) vs the strong law of large numbers / CLT",
+    resolution=("a bias of 4 SE + |z| (<= 5.5 SE) in a stage MSE; SE 0.6-3 % of the MSE (twin: +3 "
+                "% at every stage)"),
 )
 def hier_exact_vs_monte_carlo() -> Outcome:
     from ..hierarchical import ResidualFSQ, hierarchy_rate_distortion, simulate_hierarchy
@@ -41,6 +43,8 @@ def hier_exact_vs_monte_carlo() -> Outcome:
                "variance), for every L, gain and bound; checked on L in 2..9, 3-4 stages, 12 gains "
                "in [0.02, 20], hard clamp and tanh stages."),
     source="law of total variance; nested partitions (refinement) of a scalar quantizer",
+    resolution=("a relative increase 1e-12 from one stage to the next (curves at saturating gains "
+                "are flat to 0)"),
 )
 def hier_centroid_mse_nonincreasing() -> Outcome:
     from ..hierarchical import ResidualFSQ, hierarchy_rate_distortion
@@ -64,6 +68,7 @@ def hier_centroid_mse_nonincreasing() -> Outcome:
                "middle one keeps the old point). Even L: false (u at a stage-0 point gets error "
                "sigma_1/(L-1) from stage 1). Checked on 10^5 inputs, L in {3, 5, 7, 9}, 4 stages."),
     source="uniform nested refinement with midpoint reconstruction (this package, hierarchical.py)",
+    resolution=("an error increase of 1e-7 between stages (twin: last stage scale off by 1e-3)"),
 )
 def hier_reference_error_nonincreasing_odd_L() -> Outcome:
     from ..hierarchical import ResidualFSQ
@@ -91,6 +96,9 @@ def hier_reference_error_nonincreasing_odd_L() -> Outcome:
                "for the conditional-mean decoder at the MSE-optimal gain; L in {3, 5, 8}, "
                "S up to 9.5 bits, hard clamp and tanh stages."),
     source="Shannon (1959); Cover & Thomas, Elements of Information Theory, Thm 10.3.2",
+    resolution=("distortion underestimated by > 26 % or entropy overestimated by > 0.22 bit (min "
+                "D / 2^(-2H) = 1.35); gross errors only"),
+    sanity=True,
 )
 def hier_above_gaussian_rd() -> Outcome:
     from ..hierarchical import ResidualFSQ, best_gain, hierarchy_rate_distortion
@@ -117,6 +125,7 @@ def hier_above_gaussian_rd() -> Outcome:
                "(no wasted codes) and it equals a single stage with L^S levels at gain "
                "g (L^S/(L^S-1)) / (L/(L-1))."),
     source="exact rational enumeration (fsq_theory.hierarchical.composite_cells)",
+    resolution=("1e-12 in a composite cell edge, relative 1e-12 in the composite MSE"),
 )
 def hier_hard_clamp_uniform_composite() -> Outcome:
     from ..hierarchical import ResidualFSQ, composite_cells, hierarchy_rate_distortion

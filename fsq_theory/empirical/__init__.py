@@ -21,6 +21,16 @@ from ._levels import GainFit, best_gain_per_dimension, empirical_optimal_levels
 from ._operating import fsq_operating_points
 from ._sandwich import BOUNDS, BoundCurve, RDSandwich, rd_sandwich, sample_size_curve
 
-__all__ = ["BOUNDS", "BoundCurve", "RDSandwich", "rd_sandwich", "sample_size_curve",
-           "KNNEntropy", "knn_entropy", "GainFit", "best_gain_per_dimension",
-           "empirical_optimal_levels", "fsq_operating_points"]
+__all__ = [
+           "BOUNDS",
+           "BoundCurve",
+           "GainFit",
+           "KNNEntropy",
+           "RDSandwich",
+           "best_gain_per_dimension",
+           "empirical_optimal_levels",
+           "fsq_operating_points",
+           "knn_entropy",
+           "rd_sandwich",
+           "sample_size_curve",
+]

@@ -35,8 +35,7 @@ def gibbs_pass(X, Y, logw, bs, want_s, logZ, c, S):
                 s += t * t
             sq[j] = s
             a = logw[j] - bs * s
-            if a > best:
-                best = a
+            best = max(best, a)
         tot = 0.0
         for j in range(m):
             ex[j] = math.exp(logw[j] - bs * sq[j] - best)
@@ -49,7 +48,7 @@ def gibbs_pass(X, Y, logw, bs, want_s, logZ, c, S):
                 ej = r * invw[j]
             else:  # (near-)zero weight: e^{-bs sq} / Z_i directly
                 e = -bs * sq[j] - lz
-                ej = math.exp(e if e < 700.0 else 700.0)
+                ej = math.exp(min(700.0, e))
             c[j] += ej
             dsum += r * sq[j]
             if want_s:
@@ -70,8 +69,7 @@ def c_at(X, logZ, P, bs, out):
                 t = X[i, k] - P[j, k]
                 s += t * t
             e = -bs * s - logZ[i]
-            if e > 700.0:
-                e = 700.0
+            e = min(e, 700.0)
             acc += math.exp(e)
         out[j] += acc
 

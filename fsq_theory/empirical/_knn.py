@@ -209,7 +209,7 @@ def knn_entropy(x, *, k: int = 3, confidence: float = 0.95, max_queries: int | N
             n = max_points
     n_jit = 0
     if duplicates == "jitter":
-        _, first, inv = np.unique(x, axis=0, return_index=True, return_inverse=True)
+        _, first = np.unique(x, axis=0, return_index=True)
         rep = np.ones(n, dtype=bool)
         rep[first] = False
         n_jit = int(rep.sum())

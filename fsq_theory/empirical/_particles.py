@@ -181,7 +181,7 @@ def particle_slopes(X, betas, *, n_particles, n_steps, batch_size, lr, ba_weight
     continue the descent: this shrinks sup c, hence the dual gap, where the particles leave data
     uncovered.
     """
-    n, d = X.shape
+    n = X.shape[0]
     m = min(n_particles, n)
     Y = X[gen.choice(n, size=m, replace=False)].copy()
     logw = np.full(m, -np.log(m))

@@ -12,8 +12,15 @@ import numpy as np
 
 from .. import _validation as v
 from ..rate_distortion import reverse_water_filling, shannon_lower_bound
-from ._common import (batch_halfwidth, batches, check_confidence, check_data, eval_hull,
-                      eval_lines, lower_hull)
+from ._common import (
+    batch_halfwidth,
+    batches,
+    check_confidence,
+    check_data,
+    eval_hull,
+    eval_lines,
+    lower_hull,
+)
 from ._knn import knn_entropy
 from ._particles import particle_slopes
 from ._separable import pca_rotation, separable_curve
@@ -23,23 +30,23 @@ __all__ = ["BOUNDS", "BoundCurve", "RDSandwich", "rd_sandwich", "sample_size_cur
 #: Bound names, what each is, and whose R(D) it bounds.
 BOUNDS = {
     "gaussian": ("upper", "source",
-                 "Gaussian with the same covariance: reverse water-filling on the covariance "
+                 ("Gaussian with the same covariance: reverse water-filling on the covariance "
                  "eigenvalues (R(D) <= R_G(D) under MSE); exact for the empirical measure "
-                 "(sample covariance), an estimate with interval for the source"),
+                 "(sample covariance), an estimate with interval for the source")),
     "separable": ("upper", "source",
-                  "decorrelated (PCA) components coded separately, each by certified "
+                  ("decorrelated (PCA) components coded separately, each by certified "
                   "Blahut-Arimoto on its empirical marginal (centroid bins), equal-slope split; "
-                  "exact for the empirical measure, a plug-in estimate for the source"),
+                  "exact for the empirical measure, a plug-in estimate for the source")),
     "particles": ("upper", "empirical",
-                  "mutual information of the particle test channel (Wasserstein gradient "
+                  ("mutual information of the particle test channel (Wasserstein gradient "
                   "descent on the Blahut-Arimoto functional): an upper bound on R(D) of the "
-                  "empirical measure (of the rows used), not of the source"),
+                  "empirical measure (of the rows used), not of the source")),
     "shannon": ("lower", "source",
-                "Shannon lower bound h(X) - d/2 log2(2 pi e D) with the Kozachenko-Leonenko "
-                "k-NN entropy: bounds the source's R(D); the empirical measure has no density"),
+                ("Shannon lower bound h(X) - d/2 log2(2 pi e D) with the Kozachenko-Leonenko "
+                "k-NN entropy: bounds the source's R(D); the empirical measure has no density")),
     "dual": ("lower", "empirical",
-             "Blahut-Arimoto dual bound of the empirical measure at each slope with the "
-             "particle reproduction distribution; sup over y found numerically (not certified)"),
+             ("Blahut-Arimoto dual bound of the empirical measure at each slope with the "
+             "particle reproduction distribution; sup over y found numerically (not certified)")),
 }
 
 

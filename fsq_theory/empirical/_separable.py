@@ -10,7 +10,7 @@ import numpy as np
 from ..rate_distortion import rd_curve
 from ._common import lower_hull
 
-__all__ = ["pca_rotation", "SeparableCurve", "separable_curve"]
+__all__ = ["SeparableCurve", "pca_rotation", "separable_curve"]
 
 
 def pca_rotation(x: np.ndarray):
@@ -90,7 +90,7 @@ class SeparableCurve:
 def separable_curve(z: np.ndarray, betas: np.ndarray, *, n_bins: int = 256,
                     tol: float = 1e-6) -> SeparableCurve:
     """Curve of separate coding of the columns of ``z`` (already rotated) at ``betas``."""
-    n, d = z.shape
+    d = z.shape[1]
     nb = betas.size
     Dk = np.empty((d, nb))
     Rk = np.empty((d, nb))

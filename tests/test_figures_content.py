@@ -3,7 +3,8 @@
 * no figure CSV holds the same point twice: for each registered figure, the columns that identify
   a point of a plotted series (panel, series, x; y as well for parametric curves) are unique;
 * every figure is readable where it is printed: drawn from its committed CSV, no text is smaller
-  than 7 pt once the figure is scaled to the paper's line width;
+  than 7 pt once the figure is scaled to the paper's line width, and every axis labels at least
+  two ticks;
 * BLAS threads do not change the numbers: a figure computed with and without
   OPENBLAS_NUM_THREADS=1 gives the same CSV bytes (the package pins BLAS itself).
 """
@@ -62,6 +63,29 @@ def test_duplicate_detector_catches_a_series_appended_twice():
     assert bad.duplicated(subset=POINT_KEYS["information_flow"]).any()
 
 
+def _few_tick_labels(fig):
+    """Axes whose x or y axis shows fewer than two tick labels (a log axis over a short range)."""
+    def shown(axis):  # labelled ticks inside the view limits
+        lo, hi = sorted(axis.get_view_interval())
+        eps = 1e-9 * (abs(hi) + abs(lo))
+        return sum(1 for t in axis.get_major_ticks() + axis.get_minor_ticks()
+                   if lo - eps <= t.get_loc() <= hi + eps
+                   and any(lab.get_visible() and lab.get_text().strip()
+                           for lab in (t.label1, t.label2)))
+
+    bad = []
+    for ax in fig.axes:
+        if not ax.axison:
+            continue
+        for which, axis, shared in (("x", ax.xaxis, ax.get_shared_x_axes()),
+                                    ("y", ax.yaxis, ax.get_shared_y_axes())):
+            # shared axes (sharey=True) label the ticks once, on one of the siblings
+            siblings = [getattr(a, f"{which}axis") for a in shared.get_siblings(ax)]
+            if axis.get_majorticklocs().size and max(shown(a) for a in siblings) < 2:
+                bad.append((ax.get_title()[:40], which))
+    return bad
+
+
 def _printed_font_sizes(name):
     import importlib
 
@@ -77,27 +101,29 @@ def _printed_font_sizes(name):
         fig.canvas.draw()
         width = fig.get_tightbbox(fig.canvas.get_renderer()).width  # as saved (bbox tight)
         scale = LINEWIDTH_IN / width
-        return [(t.get_fontsize() * scale, t.get_text()) for t in fig.findobj(Text)
-                if t.get_visible() and t.get_text().strip()]
+        sizes = [(t.get_fontsize() * scale, t.get_text()) for t in fig.findobj(Text)
+                 if t.get_visible() and t.get_text().strip()]
+        return sizes, _few_tick_labels(fig)
     finally:
         plt.close(fig)
 
 
 @pytest.mark.parametrize("name", available_figures())
 def test_text_readable_at_printed_width(name):
-    sizes = _printed_font_sizes(name)
+    sizes, few_ticks = _printed_font_sizes(name)
     small = [(round(s, 2), t) for s, t in sizes if s < 7.0]
     assert not small, f"{name}: text under 7 pt when printed at \\linewidth: {small[:5]}"
+    assert not few_ticks, f"{name}: axes with fewer than two labelled ticks: {few_ticks}"
 
 
 _COMPUTE = ("import sys; from fsq_theory.figures import compute_figure; "
-            "sys.stdout.write(compute_figure('information_flow', quick=True, seed=3)"
+            "sys.stdout.write(compute_figure('rd_blahut_arimoto', quick=True, seed=3)"
             ".to_csv(index=False, float_format='%.17g'))")
 
 
 def test_same_numbers_with_and_without_blas_pinned_in_the_environment():
-    # information_flow draws a correlated sample with multivariate_normal (an SVD through LAPACK/
-    # BLAS) and integrates through numpy reductions; the package pins BLAS to one thread itself
+    # certified Blahut-Arimoto is matrix-vector products and Newton solves (BLAS/LAPACK) on a
+    # kernel matrix, whose last digits depend on the thread count unless the package pins it
     outs = []
     for pin in (True, False):
         env = {k: v for k, v in os.environ.items()

@@ -106,10 +106,13 @@ def plot(df: pd.DataFrame):
     ax[3].set_ylabel("|mean code - t|")
     ax[3].set_title("(d) dithering error against the step")
     ax[3].legend(loc="upper left")
-    from matplotlib.ticker import NullFormatter as _NF
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    ax[3].yaxis.set_minor_formatter(_NF())
-    ax[3].xaxis.set_minor_formatter(_NF())
+    # under two decades: label 1, 2, 5 x 10^k so that more than one y tick carries a label
+    ax[3].yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax[3].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax[3].yaxis.set_minor_formatter(NullFormatter())
+    ax[3].xaxis.set_minor_formatter(NullFormatter())
 
     tr = df[df.panel == "training"]
     for (init, label), g in tr.groupby(["init_scale", "label"]):

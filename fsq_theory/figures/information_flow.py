@@ -108,5 +108,5 @@ def plot(df: pd.DataFrame):
     d.set(xscale="log", xlabel="noise std sigma", ylabel="I(X;Z) [bits]",
           title="(d) empirical sources (+-2 SE) vs exact")
     d.legend(fontsize=7, ncol=1, loc="upper center", bbox_to_anchor=(0.5, -0.2))
-    a.legend()
+    a.legend(ncol=2, loc="lower right")  # below the curves, right of the rise
     return fig

@@ -197,8 +197,11 @@ def bures_equals_pot() -> Outcome:
     statement=("For FSQ with noise before rounding (in the latent z = s x or in the bounded "
                "domain): I(X;Z) = H(Z) - H(Z|X) equals the "
                "independently integrated E_X D(p(.|X) || p_Z) (to 1e-9 bits), and "
-               "0 <= I <= min(H(Z), log|C|, 1/2 log(1 + s^2 Var X / sigma^2)); H(X) is infinite "
-               "for a continuous source, so min(H(X), H(Z)) = H(Z)."),
+               "0 <= I <= min(H(Z), log|C|), and for Gaussian noise also "
+               "I <= 1/2 log(1 + s^2 Var X / sigma^2) (the Gaussian-channel bound; uniform noise "
+               "of the same variance can exceed it by up to 1/2 log2(pi e / 6) = 0.2546 bit, so "
+               "it is not applied there). H(X) is infinite for a continuous source, so "
+               "min(H(X), H(Z)) = H(Z)."),
     source="Cover & Thomas (2006), eq. 2.39-2.45, Thm 2.8.1 (data processing), Thm 9.1.1",
     resolution="1e-9 bit in I(X;Z) or in its KL form",
 )

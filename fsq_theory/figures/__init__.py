@@ -2,16 +2,30 @@
 ``plot(df) -> Figure``. :func:`make_figure` writes ``<outdir>/<name>.png``, ``.pdf`` and ``.csv``.
 
 A module in this package is a figure when it defines both ``compute`` and ``plot``; its name is
-the figure's name. Same seed, same CSV.
+the figure's name. Same seed, same CSV -- also across machines and entry points: both
+:func:`compute_figure` and :func:`make_figure` run with the BLAS thread pool pinned to one
+thread, because the last digits of BLAS reductions (matrix products, ``multivariate_normal``)
+depend on the thread count.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 from pathlib import Path
 
-__all__ = ["available_figures", "make_figure"]
+__all__ = ["available_figures", "compute_figure", "make_figure"]
+
+
+@contextlib.contextmanager
+def _single_threaded_blas():
+    # threadpoolctl reaches the BLAS already loaded by numpy/scipy, which OPENBLAS_NUM_THREADS
+    # cannot do once the library is initialised (a notebook, the CLI without the Makefile)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def available_figures() -> list[str]:
@@ -25,6 +39,17 @@ def available_figures() -> list[str]:
     return sorted(names)
 
 
+def compute_figure(name: str, *, quick: bool = False, seed: int = 0):
+    """The data of figure ``name`` (the DataFrame written as its CSV), with BLAS pinned to one
+    thread so that every entry point gives the same numbers."""
+    names = available_figures()
+    if name not in names:
+        raise ValueError(f"name {name!r} is not a figure; available: {names}")
+    m = importlib.import_module(f"{__name__}.{name}")
+    with _single_threaded_blas():
+        return m.compute(quick=quick, seed=seed)
+
+
 def make_figure(name: str, *, outdir="figures", quick: bool = False, seed: int = 0) -> dict:
     """Compute and plot figure ``name``; write PNG, PDF and CSV into ``outdir``. Returns paths."""
     names = available_figures()
@@ -36,8 +61,9 @@ def make_figure(name: str, *, outdir="figures", quick: bool = False, seed: int =
     import matplotlib.pyplot as plt
 
     m = importlib.import_module(f"{__name__}.{name}")
-    df = m.compute(quick=quick, seed=seed)
-    fig = m.plot(df)
+    with _single_threaded_blas():
+        df = m.compute(quick=quick, seed=seed)
+        fig = m.plot(df)
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {ext: out / f"{name}.{ext}" for ext in ("png", "pdf", "csv")}

@@ -63,7 +63,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, axes = subplots(2, 2, figsize=(10, 7.5))
+    fig, axes = subplots(2, 2, height=5.2)
     a, b, c, d = axes.ravel()
     colors = {}
     for L in _LEVELS:
@@ -90,7 +90,7 @@ def plot(df: pd.DataFrame):
     a.legend(fontsize=7)
     b.set(xlabel="diffusion step t", ylabel="bits per dimension", ylim=(0, 4.2),
           title="(b) I(K0;Kt) (solid linear, dashed cosine)")
-    b.legend(fontsize=6)
+    b.legend(fontsize=7)
     for series, g in df[df.panel == "c"].groupby("series", sort=False):
         c.plot(g.x, g.value, "-o" if "FSQ" in series else "--", ms=3, label=series)
     c.set(xscale="log", xlabel="levels L", ylabel="t* : I < H(K0)/2",

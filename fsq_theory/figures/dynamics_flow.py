@@ -64,7 +64,10 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, ax = subplots(1, 3, figsize=(11.5, 3.4))
+    fig, axs = subplots(2, 2, height=4.8)
+    ax = [axs[0, 0], axs[0, 1], axs[1, 0]]
+    info = axs[1, 1]
+    info.axis("off")
     p = df[df.panel == "potential"]
     for kind, ls in (("quadratic", "-"), ("cosine", "--")):
         g = p[p.kind == kind]
@@ -76,7 +79,7 @@ def plot(df: pd.DataFrame):
     ax[0].set_xlabel("latent z (FSQ [5])")
     ax[0].set_ylabel("potential V (code units$^2$)")
     ax[0].set_title("(a) potentials, minima at the codes")
-    ax[0].legend(fontsize=6, loc="upper left")
+    ax[0].legend(fontsize=7, loc="upper left")
 
     tr = df[df.panel == "trajectory"]
     codes = np.sort(tr.code.unique())
@@ -85,11 +88,11 @@ def plot(df: pd.DataFrame):
         ax[1].plot(g.x, g.y, color=cmap[g.code.iloc[0]], lw=0.9)
     b = df[df.panel == "basins"]
     txt = "\n".join(f"{r.label} {r.kind}: {100 * r.y:.2f}% of {int(r.x)}" for r in b.itertuples())
-    ax[1].text(0.98, 0.02, "flow limit = FSQ code\n" + txt, transform=ax[1].transAxes, ha="right",
-               va="bottom", fontsize=5.5)
+    info.text(0.0, 1.05, "(b) flow limit = FSQ code of the start:\n" + txt, transform=info.transAxes,
+              ha="left", va="top")
     ax[1].set_xlabel("time t")
     ax[1].set_ylabel("u = b(z(t)) (code units)")
-    ax[1].set_title("(b) trajectories, coloured by FSQ code of start")
+    ax[1].set_title("(b) trajectories, colour: FSQ code of start")
 
     cu = df[df.panel == "curvature"]
     for (kind, label), g in cu.groupby(["kind", "label"], sort=False):
@@ -100,7 +103,6 @@ def plot(df: pd.DataFrame):
     ax[2].set_xlabel("code c")
     ax[2].set_ylabel(r"$\lambda_z = b'(z^*)^2$")
     ax[2].set_title("(c) latent-space curvature at the codes")
-    ax[2].text(0.5, 0.02, "symmetric outer codes: z* = +-inf, lambda_z = 0 (not shown)",
-               transform=ax[2].transAxes, ha="center", fontsize=6)
-    ax[2].legend(fontsize=6, ncol=2)
+    info.legend(*ax[2].get_legend_handles_labels(), loc="lower left", ncol=2, bbox_to_anchor=(0, -0.05),
+                title="(c) not shown: symmetric outer codes\n(z* = +-inf, lambda_z = 0)")
     return fig

@@ -48,7 +48,7 @@ def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
     labels = list(dict.fromkeys(df.channel))
-    fig, axes = subplots(1, 2, figsize=(9.0, 3.8))
+    fig, axes = subplots(1, 2, height=2.8)
     styles = {"random_coding": ("-", "$E_r$"), "sphere_packing": (":", "$E_{sp}$"),
               "expurgated": ("--", "$E_{ex}$")}
     for ax, group in zip(axes, (labels[:1], labels[1:])):

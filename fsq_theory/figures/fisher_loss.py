@@ -87,27 +87,29 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, axes = subplots(2, 2, figsize=(9.5, 7.4))
+    fig, axes = subplots(2, 2, height=5.4)
     a, b, c, d = axes.ravel()
     sub = df[df.panel == "a"]
     for i, (series, g) in enumerate(sub.groupby("series", sort=False)):
         col = f"C{i}"
         for param, ls in (("loc", "-"), ("scale", "--")):
             h = g[g.param == param]
-            a.plot(h.x, h.y, ls, color=col, marker=".", label=f"{series} ({param})")
+            a.plot(h.x, h.y, ls, color=col, marker=".",
+                   label=f"{series.replace('FSQ ', '')} ({param})")
     a.axhline(2 / math.pi, color="0.5", lw=0.8, ls=":")
     ticks = [L for L in (3, 4, 6, 8, 16, 32, 64) if L <= sub.x.max()]
     a.set_xscale("log")
     a.set_xticks(ticks, [str(L) for L in ticks])
     a.minorticks_off()
     a.set(xlabel="levels L", ylabel="I_tokens / I_source",
-          title="(a) N(0,1): kept fraction; dotted 2/pi (1 bit)", ylim=(0, 1.02))
-    a.legend(fontsize=6, ncol=2)
+          title="(a) N(0,1): kept fraction; dotted 2/pi (1 bit)", ylim=(-0.42, 1.02),
+          yticks=[0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    a.legend(fontsize=7, ncol=2, loc="lower right", columnspacing=0.8, handlelength=1.5)
     for series, g in df[df.panel == "b"].groupby("series", sort=False):
         b.plot(g.x, g.y, label=series)
     b.set(xlabel="mean offset mu / Delta", ylabel="I_tokens / I_source (mean)",
           title="(b) ripple between cells (sigma = 1; period Delta)")
-    b.legend(fontsize=7)
+    b.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.22))
     sub = df[df.panel == "c"]
     for series, g in sub.groupby("series", sort=False):
         tok = g.kind.iloc[0] == "tokens"
@@ -115,7 +117,8 @@ def plot(df: pd.DataFrame):
     c.plot([], [], "-", color="C0", label="tokens FSQ[5]")
     c.plot([], [], "--", color="C1", label="unquantized source")
     c.set(xlabel="mu", ylabel="sigma", title="(c) Fisher-Rao ellipses, radius 0.25")
-    c.legend(fontsize=7)
+    c.set_aspect("equal", adjustable="box")  # otherwise the ellipses' shapes are distorted
+    c.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.25))
     tri = np.vstack([_TERNARY, _TERNARY[:1]])
     d.plot(tri[:, 0], tri[:, 1], color="0.3", lw=0.8)
     for lab, (x, y) in zip(("k=0", "k=1", "k=2"), _TERNARY):
@@ -125,9 +128,11 @@ def plot(df: pd.DataFrame):
         m = g[g.marker.astype(bool)]
         d.plot(m.x, m.y, "o", ms=2.5, color=f"C{i}")
     one = df[(df.panel == "d") & (df.series == "sigma=1")].dropna(subset=["fr_step"])
-    txt = "d_FR per 0.5 in mu (sigma=1):\n" + " ".join(f"{v:.2f}" for v in one.fr_step)
-    d.text(0.0, -0.12, txt, fontsize=6, transform=d.transAxes)
+    v = [f"{x:.2f}" for x in one.fr_step]
+    half = (len(v) + 1) // 2
+    txt = "d_FR per 0.5 in mu (sigma=1):\n" + " ".join(v[:half]) + "\n" + " ".join(v[half:])
+    d.text(0.0, -0.04, txt, fontsize=7, transform=d.transAxes, va="top")
     d.set(aspect="equal", title="(d) FSQ[3] tokens on the simplex, mu in [-3, 3]")
     d.axis("off")
-    d.legend(fontsize=7, loc="upper right")
+    d.legend(fontsize=7, loc="upper left")
     return fig

@@ -57,7 +57,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, axes = subplots(1, 2, figsize=(8.5, 3.4))
+    fig, axes = subplots(1, 2, height=2.6)
     colors = {"default": "C0", "symmetric": "C1"}
     for mode, g in df.groupby("mode"):
         c = colors[mode]
@@ -82,5 +82,5 @@ def plot(df: pd.DataFrame):
     axes[1].set_xlabel("levels L")
     axes[1].set_ylabel("MSE per scalar")
     axes[1].set_title("distortion (markers: stream_stats)")
-    axes[1].legend(fontsize=6)
+    axes[1].legend(fontsize=7)
     return fig

@@ -27,7 +27,7 @@ def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
     noises = sorted(df.noise.unique())
-    fig, axes = subplots(1, len(noises), figsize=(9.0, 3.8), sharey=True)
+    fig, axes = subplots(1, len(noises), height=2.8, sharey=True)
     for ax, eta in zip(np.atleast_1d(axes), noises):
         g = df[df.noise == eta]
         for k, (size, h) in enumerate(g.groupby("codebook_size")):
@@ -40,8 +40,10 @@ def plot(df: pd.DataFrame):
         ax.set_yscale("log")
         ax.set_xlabel("sample size n")
         ax.set_title(f"label noise $\\eta$ = {eta:g}")
-        ax.legend(fontsize=7)
-    fig.suptitle(f"ERM over sign<c, x>, c in an FSQ codebook: dashed = bound at delta = {DELTA:g}, "
+
+    fig.suptitle(f"ERM over sign<c, x>, c in an FSQ codebook: dashed = bound at delta = {DELTA:g},\n"
                  f"o = mean (+-2 se), ^ = {1 - DELTA:g}-quantile of the excess risk", fontsize=8)
+    h, lab = np.atleast_1d(axes)[0].get_legend_handles_labels()
+    fig.legend(h, lab, loc="outside lower center", ncol=5, fontsize=7)  # inside, it hid points
     np.atleast_1d(axes)[0].set_ylabel("excess risk $R(\\hat h) - \\min_c R(h_c)$")
     return fig

@@ -43,8 +43,8 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
                 f = information_flow(FSQ([L]), n01, noise=noise, noise_scale=sg, scale=1.0)
                 add("b", sg, f"L={L} {noise} I(X;Z)", f.mutual_information)
                 add("b", sg, f"L={L} {noise} H(Z|X)", f.h_z_given_x)
-        for sg in sigmas:
-            add("b", sg, "bound 1/2 log2(1+s^2/sigma^2)", 0.5 * math.log2(1 + 1 / sg**2))
+    for sg in sigmas:  # once: the bound does not depend on L
+        add("b", sg, "bound 1/2 log2(1+s^2/sigma^2)", 0.5 * math.log2(1 + 1 / sg**2))
     big = FSQ([8, 5, 5, 5])
     cells = big.indices_to_level_indices(np.arange(big.codebook_size))
     for s in gains:
@@ -75,7 +75,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, axes = subplots(2, 2, figsize=(9.5, 7.0))
+    fig, axes = subplots(2, 2, height=7.0)
     a, b, c, d = axes.ravel()
     for series, g in df[df.panel == "a"].groupby("series", sort=False):
         if series.startswith("log2"):
@@ -94,12 +94,12 @@ def plot(df: pd.DataFrame):
             b.plot(g.x, g.value, style, lw=1.8, label=series)
     b.set(xscale="log", xlabel="noise std sigma (latent units)", ylabel="bits", ylim=(0, 6.2),
           title="(b) encoder noise, s = 1: I(X;Z) and H(Z|X)")
-    b.legend(fontsize=6, ncol=2, loc="upper center")
+    b.legend(fontsize=7, ncol=1, loc="upper center", bbox_to_anchor=(0.5, -0.2))  # inside, it hid the curves
     for series, g in df[df.panel == "c"].groupby("series", sort=False):
         c.plot(g.x, g.value, label=series)
     c.set(xscale="log", xlabel="encoder gain s", ylabel="fraction of |C| = 1000",
           title="(c) FSQ [8,5,5,5]: perplexity and usage")
-    c.legend()
+    c.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     for series, g in df[df.panel == "d"].groupby("series", sort=False):
         if "empirical" in series:
             d.errorbar(g.x, g.value, yerr=2 * g.stderr, fmt="o", ms=3, capsize=2, label=series)
@@ -107,6 +107,6 @@ def plot(df: pd.DataFrame):
             d.plot(g.x, g.value, "-", label=series)
     d.set(xscale="log", xlabel="noise std sigma", ylabel="I(X;Z) [bits]",
           title="(d) empirical sources (+-2 SE) vs exact")
-    d.legend(fontsize=7)
-    a.legend()
+    d.legend(fontsize=7, ncol=1, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    a.legend(ncol=2, loc="lower right")  # below the curves, right of the rise
     return fig

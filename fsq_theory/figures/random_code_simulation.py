@@ -38,7 +38,7 @@ def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
     cases = list(dict.fromkeys(df.case))
-    fig, axes = subplots(1, len(cases), figsize=(9.0, 3.6))
+    fig, axes = subplots(1, len(cases), height=2.7)
     for ax, case in zip(np.atleast_1d(axes), cases):
         g = df[df.case == case]
         lo = np.maximum(g.pe - g.ci_low, 0)

@@ -49,7 +49,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, (ax, bx) = subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax, bx) = subplots(1, 2, height=2.9)
     colors = {"Gaussian": "C0", "Laplace": "C1", "uniform": "C2",
               "empirical (2e4 Gaussian samples)": "C3"}
     D = np.geomspace(2e-3, 1.0, 200)
@@ -57,7 +57,7 @@ def plot(df: pd.DataFrame):
             label="Gaussian closed form")
     for name, c in colors.items():
         s = df[df.source == name].sort_values("distortion")
-        ax.plot(s.distortion, s.rate, "o-", color=c, ms=3, label=f"{name}: certified BA")
+        ax.plot(s.distortion, s.rate, "o-", color=c, ms=3, label=f"{name.replace(' Gaussian samples', '')}: certified BA")
         if s.slb.notna().any() and name != "Gaussian":
             ax.plot(s.distortion, np.maximum(s.slb, 0), ":", color=c,
                     label=f"{name}: Shannon lower bound")
@@ -65,7 +65,7 @@ def plot(df: pd.DataFrame):
     ax.set_xlabel("D (MSE per scalar, unit variance)")
     ax.set_ylabel("R(D) [bits / scalar]")
     ax.set_title("(a) R(D) by certified Blahut-Arimoto")
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=7, loc="lower left")
     t = df[df.source == "Gaussian error table"]
     err = t.assign(err=(t.rate - t.closed_form).abs()).groupby("grid").agg(
         err=("err", "max"), gap=("gap", "max"))
@@ -75,4 +75,8 @@ def plot(df: pd.DataFrame):
     bx.set_ylabel("bits")
     bx.set_title("(b) Gaussian: discretization error vs certificate")
     bx.legend(fontsize=7)
+    from matplotlib.ticker import NullFormatter
+
+    bx.xaxis.set_minor_formatter(NullFormatter())  # minor labels collided on the grid-size axis
+    bx.set_xticks(err.index, [f"{int(v)}" for v in err.index])
     return fig

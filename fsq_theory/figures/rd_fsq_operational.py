@@ -91,7 +91,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, (ax, bx) = subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax, bx) = subplots(1, 2, height=3.6)
     style = {"FSQ points": "C0", "FSQ centroid": "C1", "Lloyd-Max": "C2",
              "optimal uniform": "C3", "ECSQ uniform": "C4"}
     rd = df[df.method == "R(D)"]
@@ -110,7 +110,8 @@ def plot(df: pd.DataFrame):
     ax.set_xlim(0, 50)
     ax.set_ylim(0, 9)
     ax.set_title("(a) N(0,1): operational points vs R(D)")
-    ax.legend(fontsize=6, ncol=2)
+    # inside the panels the legends hid points: panel (a)'s goes below the figure
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=7)
     for m, c in style.items():
         for kind, ls in (("fixed", "-"), ("entropy", "--")):
             s = df[(df.method == m) & (df.kind == kind) & df.L.notna()].sort_values("L")
@@ -126,7 +127,7 @@ def plot(df: pd.DataFrame):
     bx.set_xscale("log", base=2)
     bx.set_xlabel("levels L")
     bx.set_ylabel("rate - R(D)  [bits]")
-    bx.set_ylim(0, 1.6)
+    bx.set_ylim(0, 2.1)  # room for the legend above the curves
     bx.set_title("(b) gap to R(D); solid: log2 L, dashed: H(Q)")
-    bx.legend(fontsize=6)
+    bx.legend(fontsize=7, loc="upper right")
     return fig

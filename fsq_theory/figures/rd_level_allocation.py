@@ -41,7 +41,12 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, (ax, bx, cx) = subplots(1, 3, figsize=(13, 4.0))
+    fig, axs = subplots(2, 2, height=5.0)
+    gs = axs[0, 0].get_gridspec()
+    axs[0, 0].remove()
+    axs[0, 1].remove()
+    ax = fig.add_subplot(gs[0, :])  # the bar labels need the full width
+    bx, cx = axs[1]
     p = df[(df.panel == "paper") & (df.reconstruction == "centroid")]
     budgets = sorted(p.budget.unique())
     w = 0.27
@@ -51,12 +56,12 @@ def plot(df: pd.DataFrame):
         xs = np.arange(len(budgets)) + (j - 1) * w
         ax.bar(xs, s.mse, w, color=c, label=choice)
         for x, lv, m in zip(xs, s.levels, s.mse):
-            ax.text(x, m, lv.replace(" ", ""), rotation=90, fontsize=5, ha="center", va="bottom")
+            ax.text(x, m, lv.replace(" ", ""), rotation=90, fontsize=7, ha="center", va="bottom")
     ax.set_xticks(np.arange(len(budgets)), [f"2^{int(np.log2(b))}" for b in budgets])
     ax.set_ylabel("MSE per scalar (unit variance)")
     ax.set_ylim(0, p.mse.max() * 1.6)
     ax.set_title("(a) paper's levels vs exact optimum")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, ncol=3, loc="upper left")
     s = df[df.panel == "spectrum"]
     bx.plot(s.component, s.log2_level, "o-", label="log2 L_i (optimal FSQ)")
     bx.plot(s.component, s.water_filling_rate, "s--", label="R_i (reverse water-filling)")

@@ -110,7 +110,7 @@ _STYLE = {
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, axes = subplots(2, 2, figsize=(11.0, 7.6))
+    fig, axes = subplots(2, 2, height=7.0)
     axes = axes.ravel()
     ex = df[df.method == "exact"]
     mc = df[df.method == "monte carlo"]
@@ -157,8 +157,8 @@ def plot(df: pd.DataFrame):
     axes[2].set_title("(c) gap to R(D) at equal token entropy")
     axes[1].set_ylim(-0.5, 12)
     axes[2].set_ylim(-0.5, 8)
-    axes[0].legend(loc="lower left", fontsize=6.5)
-    axes[2].legend(handles=axes[2].get_lines()[:2], loc="upper left", fontsize=6.5)
+    axes[0].legend(fontsize=7, ncol=1, loc="upper center", bbox_to_anchor=(0.5, -0.2))  # inside, it hid the curves
+    axes[2].legend(handles=axes[2].get_lines()[:2], loc="upper left", fontsize=7)
     ax = axes[3]
     for (scheme, L), g in ex[ex.scheme.str.startswith("residual FSQ (")
                              & (ex.decoder == "centroid")].groupby(["scheme", "L"], sort=False):
@@ -170,5 +170,5 @@ def plot(df: pd.DataFrame):
     ax.set_ylabel("reachable index tuples / L^S")
     ax.set_ylim(0, 1.05)
     ax.set_title("(d) codes the hierarchy can emit (exact count)")
-    ax.legend(fontsize=6.5, loc="lower left")
+    ax.legend(fontsize=7, ncol=1, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig

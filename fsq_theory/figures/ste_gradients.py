@@ -71,7 +71,8 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, ax = subplots(1, 3, figsize=(11.5, 3.4))
+    fig, axs = subplots(2, 2, height=5.0)
+    ax = [axs[0, 0], axs[0, 1], axs[1, 0], axs[1, 1]]
     jac = df[df.panel == "jacobian"]
     styles = {"seed: 1{|z|<=1}": dict(color="k", ls="--"), "true (a.e.)": dict(color="0.5", ls=":"),
               "hard clamp, FSQ [5]": dict(color="C3", ls="-.", lw=0.9)}
@@ -83,8 +84,8 @@ def plot(df: pd.DataFrame):
     ax[0].set_xlabel("latent z")
     ax[0].set_ylabel(r"$\partial \hat z / \partial z$")
     ax[0].set_title("(a) STE Jacobians")
-    ax[0].legend(fontsize=6, loc="upper left")
-    ax[0].set_ylim(-0.05, 1.45)
+    ax[0].legend(fontsize=7, loc="upper left")
+    ax[0].set_ylim(-0.05, 2.7)  # room for the legend above the curves
 
     d = df[df.panel == "dither"]
     c = d[d.label == "code"]
@@ -96,17 +97,22 @@ def plot(df: pd.DataFrame):
     ax[1].set_xlabel("iteration")
     ax[1].set_ylabel("code")
     ax[1].set_title("(b) dithering between codes 0 and 0.5")
-    ax[1].legend(fontsize=6, loc="center right")
+    ax[1].legend(fontsize=7, loc="upper right", bbox_to_anchor=(1.0, 0.9))
+    # a panel of its own: as an inset it covered the dithering codes of (b)
     e = df[df.panel == "dither_error"]
-    ins = ax[1].inset_axes([0.55, 0.1, 0.4, 0.3])
-    ins.loglog(e.x, e.y, "o-", ms=3)
-    ins.set_xlabel("step", fontsize=6)
-    ins.set_ylabel("|mean - t|", fontsize=6)
-    ins.tick_params(labelsize=5)
-    from matplotlib.ticker import NullFormatter
+    ax[3].loglog(e.x, e.y, "o-", ms=3, label="|time-averaged code - t|")
+    ax[3].loglog(e.x, 0.03 * e.x, "k:", lw=0.8, label="0.03 x step")
+    ax[3].set_xlabel("step size")
+    ax[3].set_ylabel("|mean code - t|")
+    ax[3].set_title("(d) dithering error against the step")
+    ax[3].legend(loc="upper left")
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    ins.yaxis.set_minor_formatter(NullFormatter())
-    ins.xaxis.set_minor_formatter(NullFormatter())
+    # under two decades: label 1, 2, 5 x 10^k so that more than one y tick carries a label
+    ax[3].yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax[3].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax[3].yaxis.set_minor_formatter(NullFormatter())
+    ax[3].xaxis.set_minor_formatter(NullFormatter())
 
     tr = df[df.panel == "training"]
     for (init, label), g in tr.groupby(["init_scale", "label"]):
@@ -117,6 +123,12 @@ def plot(df: pd.DataFrame):
     ax[2].axhline(ref, color="C3", lw=0.8, ls=":", label=f"best axis-aligned = {ref:.3f}")
     ax[2].set_xlabel("iteration")
     ax[2].set_ylabel("training loss (per vector)")
-    ax[2].set_title("(c) linear AE, FSQ [5,5] bottleneck")
-    ax[2].legend(fontsize=6, ncol=2)
+    ax[2].set_title("(c) linear autoencoder, FSQ [5,5] bottleneck")
+    ax[2].set_ylim(1.8, 400)  # room for the legend above the curves
+    from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+    ax[2].yaxis.set_major_locator(FixedLocator([2, 3, 4, 6, 10, 30, 100]))
+    ax[2].yaxis.set_major_formatter(ScalarFormatter())
+    ax[2].yaxis.set_minor_formatter(NullFormatter())
+    ax[2].legend(fontsize=7, loc="upper right")
     return fig

@@ -82,7 +82,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, axes = subplots(2, 2, figsize=(10, 7.5))
+    fig, axes = subplots(2, 2, height=6.2)
     a, b, c, d = axes.ravel()
     colors = {}
     for series, g in df[df.panel == "a"].groupby("series", sort=False):
@@ -113,7 +113,7 @@ def plot(df: pd.DataFrame):
             c.plot(g.x, g.value, "-", label=series)
     c.set(xlabel="rho", ylabel="bits per frame (one dimension)",
           title="(c) FSQ[5]: entropy-rate bracket (upper solid, lower dotted)")
-    c.legend(fontsize=6)
+    c.legend(fontsize=7, ncol=1, loc="upper center", bbox_to_anchor=(0.5, -0.2))  # inside, it hid the curves
     d2 = d.twinx()
     for series, g in df[df.panel == "d"].groupby("series", sort=False):
         if "bits" in series:
@@ -126,5 +126,5 @@ def plot(df: pd.DataFrame):
     d2.set_ylim(0, math.log2(8) * 1.05)
     h1, l1 = d.get_legend_handles_labels()
     h2, l2 = d2.get_legend_handles_labels()
-    d.legend(h1 + h2, l1 + l2, fontsize=6, loc="center left")
+    d.legend(h1 + h2, l1 + l2, fontsize=7, loc="center left")
     return fig

@@ -96,10 +96,16 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_SHORT = {"FSQ points (exact)": "FSQ points", "FSQ centroids (exact)": "FSQ centroids",
+          "optimal L-atom measure (Lloyd-Max)": "Lloyd-Max (best)",
+          "FSQ Bennett law + overload": "Bennett + overload",
+          "FSQ eps-overload floor": "eps-overload floor", "POT emd2 (subsamples)": "POT emd2"}
+
+
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, axes = subplots(2, 2, figsize=(9.0, 6.6))
+    fig, axes = subplots(2, 2, height=5.0)
     titles = {"source": "(a) N(0,1), source units", "bounded": "(b) code units (bounded domain)",
               "2d": "(c) correlated 2-D sample, FSQ[L, L]",
               "gap": "(d) W2 / best W2 of any L-atom measure"}
@@ -122,8 +128,22 @@ def plot(df: pd.DataFrame):
         ticks = [L for L in (3, 4, 6, 8, 16, 32, 64) if L <= df.levels.max()]
         ax.set_xticks(ticks, [str(L) for L in ticks])
         ax.minorticks_off()
+        if panel != "gap":
+            lo, hi = ax.get_ylim()
+            if hi / lo < 30:  # under ~1.5 decades a log axis labels one tick at most
+                from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+                ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+                ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("levels L")
         ax.set_ylabel("W2 / W2*" if panel == "gap" else "W2")
         ax.set_title(titles[panel])
-        ax.legend(fontsize=7)
+        if panel == "source":  # eight series: two columns of short labels below the curves
+            ax.set_ylim(1e-5, 8)
+            h, lab = ax.get_legend_handles_labels()
+            ax.legend(h, [_SHORT.get(x, x) for x in lab], ncol=2, loc="lower left",
+                      columnspacing=0.8, handlelength=1.5)
+        else:
+            ax.legend(fontsize=7)
     return fig

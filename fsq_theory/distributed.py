@@ -11,16 +11,23 @@ sources given by a path are re-opened (memory-mapped) on the worker, not shipped
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-import numba
 import numpy as np
 
 from . import _validation as v
-from ._kernels import accumulate as _acc
+from ._lazy import lazy_module
 from .sources import EmpiricalSource, stream_key
 from .stats import (QuantizationStats, _array_range, _finish, _make_plan, _new_totals,
                     _synthetic_range)
 from .stats import JOINT_LIMIT
+
+if TYPE_CHECKING:  # deferred: numba costs ~0.5-2 s to import; the edge stays visible
+    import numba
+    from ._kernels import accumulate as _acc
+else:
+    numba = lazy_module("numba")
+    _acc = lazy_module("fsq_theory._kernels.accumulate")
 
 __all__ = ["stream_stats_dask"]
 

@@ -170,7 +170,7 @@ OUT_INDEX, OUT_CELLS, OUT_CODES = 0, 1, 2
 
 @nb.njit(cache=True, inline="always")
 def tile_cells(col, m, k, mode, lo, invw, bmax, tab, thr, nthr, cnt):
-    """cnt[r] = cell of col[r] in dimension k for r < m (col holds the tile's column k).
+    """cnt[r] = cell of col[r] in dimension k for r < m (col: the tile's column k; cnt: int32).
 
     The bucket loops are scalar (LLVM's cost model declines gathers on this target), but the
     look-ups of neighbouring values are independent, so they overlap.
@@ -182,24 +182,24 @@ def tile_cells(col, m, k, mode, lo, invw, bmax, tab, thr, nthr, cnt):
         for j in range(nthr[k]):
             tj = thr[k, j]
             for r in range(m):
-                cnt[r] += np.int64(col[r] >= tj)
+                cnt[r] += np.int32(col[r] >= tj)
     elif m_ == M_UNIFORM:
         lk, ik, bk = lo[k], invw[k], bmax[k]
         tk = tab[k]
         for r in range(m):
             x = col[r]
             b = bucket_of(np.float64(x), lk, ik, bk)
-            cnt[r] = np.int64(tk[b, 1]) + np.int64(x >= tk[b, 0])
+            cnt[r] = np.int32(tk[b, 1]) + np.int32(x >= tk[b, 0])
     elif m_ == M_WARP:
         lk, ik, bk = lo[k], invw[k], bmax[k]
         tk = tab[k]
         for r in range(m):
             x = col[r]
             b = bucket_of(warp(np.float64(x)), lk, ik, bk)
-            cnt[r] = np.int64(tk[b, 1]) + np.int64(x >= tk[b, 0])
+            cnt[r] = np.int32(tk[b, 1]) + np.int32(x >= tk[b, 0])
     else:
         for r in range(m):
-            cnt[r] = cell_of(col[r], k, mode, lo, invw, bmax, tab, thr, nthr)
+            cnt[r] = np.int32(cell_of(col[r], k, mode, lo, invw, bmax, tab, thr, nthr))
 
 
 @nb.njit(parallel=True, cache=True)
@@ -220,7 +220,7 @@ def quantize_tiles(z, mode, lo, invw, bmax, tab, thr, nthr, what, basis, table, 
         m = min(n, r0 + _TILE) - r0
         acc = np.zeros(_TILE, np.int64)
         col = np.empty(_TILE, z.dtype)
-        cnt = np.empty(_TILE, np.int64)
+        cnt = np.empty(_TILE, np.int32)  # int32: twice the lanes of int64 in the compare loop
         for k in range(d):
             for r in range(m):
                 col[r] = z[r0 + r, k]

@@ -115,3 +115,26 @@ def test_grid_holds_at_most_one_threshold_per_bucket():
         np.testing.assert_array_equal(np.sort(tab[0, np.isfinite(tab[0, :, 0]), 0]), t[np.isfinite(t)])
     # the warped grid is the smaller one for large L
     assert FSQ([65536])._cells32[0][0] == _k.M_WARP
+
+
+@pytest.mark.parametrize("thresholds, fallback", [
+    ([-1e308, 0.0, 1e308], False),             # span overflows to inf; the warped grid copes
+    ([0.0, 5e-324, 1e-323, 1.0], True),        # subnormal gaps: more buckets than allowed
+    ([-2.0, -1.0, 1e-300, 2e-300, 3.0], True),
+    ([-2.0, -1.0, 0.5, 3.0], False),
+])
+def test_extreme_thresholds_fall_back_to_binary_search(thresholds, fallback, monkeypatch):
+    from fsq_theory import ScalarQuantizer
+    from fsq_theory.geometry._wasserstein import _sample_sse
+
+    monkeypatch.setattr(_k, "COMPARE_MAX", 0)  # no compare loop: grid or binary search
+    t = np.array(thresholds)
+    mode = _k.cell_tables(t[None, :], np.array([t.size]))[0]
+    assert (mode[0] == _k.M_SEARCH) == fallback
+    pts = np.arange(t.size + 1, dtype=float)
+    x = np.concatenate([_neighbours(t, np.float64), [0.0, -5.0, 5.0, 1e300, -1e300]])
+    x = x[np.abs(x) < 1e6]
+    want = np.searchsorted(t, x, side="right")
+    # through a consumer of the kernels: the exact empirical W2 (SSE against the cells' points)
+    got = _sample_sse([ScalarQuantizer(t, pts)], x[:, None])
+    assert got == float(((x - pts[want]) ** 2).sum())

@@ -91,10 +91,16 @@ def _grid(t, count_max):
         return None
     nbk = 1
     if t.size >= 2:
-        nbk = max(1, math.ceil((t[-1] - t[0]) / float(np.diff(t).min())) + 1)
+        with np.errstate(over="ignore", divide="ignore"):
+            ratio = (t[-1] - t[0]) / float(np.diff(t).min())
+        if not ratio < BUCKETS_MAX:  # also catches inf / nan from extreme thresholds
+            return None
+        nbk = max(1, math.ceil(ratio) + 1)
     lo = t[0] if t.size else 0.0
     while nbk <= BUCKETS_MAX:
         invw = (nbk - 1) / (t[-1] - t[0]) if t.size >= 2 else 0.0
+        if not math.isfinite(invw):  # a subnormal span: (x - lo) * inf could give 0 * inf = nan
+            return None
         bmax = float(nbk - 1)
         bt = np.empty(t.size, np.int64)
         _buckets_of(t, lo, invw, bmax, False, bt)

@@ -415,6 +415,7 @@ def _quantized_samples(quantizer, x, *, scale, decoder, domain):
 
 def _sample_sse(sqs, x: np.ndarray) -> float:
     """sum_j ||x_j - Q(x_j)||^2 by the fused numba kernel (one pass, no temporaries)."""
+    from .._kernels import encode as _ke
     from .._kernels import w2 as _kw2
 
     d = len(sqs)
@@ -428,7 +429,7 @@ def _sample_sse(sqs, x: np.ndarray) -> float:
         nthr[i] = sq.n_cells - 1
     x = np.ascontiguousarray(x, dtype=np.float64)
     out = np.empty(-(-x.shape[0] // _kw2.BLOCK))
-    _kw2.sse_blocks(x, thr, nthr, pts, out)
+    _kw2.sse_blocks(x, *_ke.cell_tables(thr, nthr), nthr, pts, out)
     return float(out.sum())
 
 

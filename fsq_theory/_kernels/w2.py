@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .encode import tile_cells
+from .encode import cell_tables, tile_cells
 
 BLOCK = 8192
 
@@ -39,3 +39,10 @@ def sse_blocks(x, mode, lo, invw, bmax, tab, thr, nthr, points, out):
                 e = col[r] - pk[cnt[r]]
                 acc += e * e
         out[b] = acc
+
+
+def sse(x, thr, nthr, points):
+    """Total of :func:`sse_blocks` over the blocks in order (thresholds as there)."""
+    out = np.empty(-(-x.shape[0] // BLOCK))
+    sse_blocks(x, *cell_tables(thr, nthr), nthr, points, out)
+    return float(out.sum())

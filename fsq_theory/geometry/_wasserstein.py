@@ -46,8 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from .._lazy import lazy_module
-integrate = lazy_module("scipy.integrate")
-stats = lazy_module("scipy.stats")
+integrate, stats = lazy_module("scipy.integrate"), lazy_module("scipy.stats")
 
 from .. import _validation as v
 from ..cells import cell_moments
@@ -415,7 +414,6 @@ def _quantized_samples(quantizer, x, *, scale, decoder, domain):
 
 def _sample_sse(sqs, x: np.ndarray) -> float:
     """sum_j ||x_j - Q(x_j)||^2 by the fused numba kernel (one pass, no temporaries)."""
-    from .._kernels import encode as _ke
     from .._kernels import w2 as _kw2
 
     d = len(sqs)
@@ -428,9 +426,7 @@ def _sample_sse(sqs, x: np.ndarray) -> float:
         pts[i, : sq.n_cells] = sq.points
         nthr[i] = sq.n_cells - 1
     x = np.ascontiguousarray(x, dtype=np.float64)
-    out = np.empty(-(-x.shape[0] // _kw2.BLOCK))
-    _kw2.sse_blocks(x, *_ke.cell_tables(thr, nthr), nthr, pts, out)
-    return float(out.sum())
+    return _kw2.sse(x, thr, nthr, pts)
 
 
 def _bounded_w2sq_dist(quantizer: FSQ, i: int, sq: ScalarQuantizer, dist, scale_i: float):

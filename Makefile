@@ -32,7 +32,9 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules fsq_theory -o addopts=""
 	$(BIN)/fsq-theory check
 
+# the issue-13 ratio table (references in the same process), then every benchmarks/bench_*.py
 bench: $(VENV)/.installed
+	$(BIN)/fsq-theory bench --quick
 	$(BIN)/python scripts/bench.py
 
 clean:

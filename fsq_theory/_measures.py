@@ -8,7 +8,8 @@ validation; the public faces are :func:`fsq_theory.stats.plugin_entropy_bits`,
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from ._lazy import lazy_module
+special = lazy_module("scipy.special")
 
 from . import _validation as v
 

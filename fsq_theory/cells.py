@@ -24,7 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, special, stats
+from ._lazy import lazy_module
+integrate = lazy_module("scipy.integrate")
+special = lazy_module("scipy.special")
+stats = lazy_module("scipy.stats")
 
 from .quantizer import ScalarQuantizer
 

@@ -122,8 +122,14 @@ def _cmd_stats(args) -> int:
         raise ValueError(f"--dim {dim} does not match --levels ({fsq.dim} dims)")
     args.dim = dim
     src = _make_source(args)
-    st = stream_stats(fsq, src, args.n, rng=args.seed, chunk_size=args.chunk_size,
-                      progress=not args.quiet, scale=args.scale, decoder="grid")
+    if args.scheduler:  # an existing dask.distributed cluster (same result, bit for bit)
+        from ._bench import stats_on_cluster
+
+        st = stats_on_cluster(args.scheduler, fsq, src, args.n, rng=args.seed,
+                              chunk_size=args.chunk_size, scale=args.scale, decoder="grid")
+    else:
+        st = stream_stats(fsq, src, args.n, rng=args.seed, chunk_size=args.chunk_size,
+                          progress=not args.quiet, scale=args.scale, decoder="grid")
     _print_stats(st)
     if args.json:
         Path(args.json).write_text(json.dumps(st.summary(), indent=2))
@@ -188,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scale", type=_floats, default=1.0, help="encoder gain: z = scale * x")
     s.add_argument("--rho", type=float, default=0.9, help="AR(1) correlation for gauss-markov")
     s.add_argument("--json", help="write the statistics as JSON here")
+    s.add_argument("--scheduler", metavar="ADDRESS", help="run on this dask.distributed scheduler")
     _add_fsq_args(s)
     s.set_defaults(func=_cmd_stats)
 
@@ -208,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .report._cli import add_parser as _add_report_parser
 
     _add_report_parser(sub)
+
+    from ._bench import add_parser as _add_bench_parser
+
+    _add_bench_parser(sub)
     return parser
 
 

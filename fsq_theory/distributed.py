@@ -10,17 +10,25 @@ sources given by a path are re-opened (memory-mapped) on the worker, not shipped
 
 from __future__ import annotations
 
+import os
 import threading
+from typing import TYPE_CHECKING
 
-import numba
 import numpy as np
 
 from . import _validation as v
-from ._kernels import accumulate as _acc
+from ._lazy import lazy_module
 from .sources import EmpiricalSource, stream_key
 from .stats import (QuantizationStats, _array_range, _finish, _make_plan, _new_totals,
                     _synthetic_range)
 from .stats import JOINT_LIMIT
+
+if TYPE_CHECKING:  # deferred: numba costs ~0.5-2 s to import; the edge stays visible
+    import numba
+    from ._kernels import accumulate as _acc
+else:
+    numba = lazy_module("numba")
+    _acc = lazy_module("fsq_theory._kernels.accumulate")
 
 __all__ = ["stream_stats_dask"]
 
@@ -29,7 +37,39 @@ __all__ = ["stream_stats_dask"]
 _KERNEL_LOCK = threading.Lock()
 
 
-def _partition_task(plan, key, r0, m):
+def _worker_threads(host_threads):
+    """numba threads for a task on a ``distributed`` worker: the host's cores shared among the
+    Dask threads of every worker on that host (``host_threads``: host -> their total), so that
+    worker processes do not oversubscribe the cores; None outside a distributed worker."""
+    if not host_threads:
+        return None
+    try:
+        from distributed import get_worker
+
+        w = get_worker()
+    except (ImportError, ValueError):
+        return None
+    host = w.address.split("://")[-1].rsplit(":", 1)[0]
+    busy = host_threads.get(host, 1)
+    return max(1, min(numba.config.NUMBA_NUM_THREADS, (os.cpu_count() or 1) // busy))
+
+
+def _client_host_threads(scheduler):
+    """host -> total Dask worker threads, when ``scheduler`` is a ``distributed.Client``."""
+    info = getattr(scheduler, "scheduler_info", None)
+    if info is None:
+        return None
+    out = {}
+    for w in info()["workers"].values():
+        host = w.get("host") or w["id"]
+        out[host] = out.get(host, 0) + int(w.get("nthreads", 1))
+    return out
+
+
+def _partition_task(plan, key, r0, m, host_threads=None):
+    threads = _worker_threads(host_threads)
+    if threads is not None:
+        numba.set_num_threads(threads)  # per calling thread, so set in the task itself
     nt = numba.get_num_threads()
     src = plan.source
     counts_joint = np.zeros((nt, plan.size if plan.joint else 1), dtype=np.int64)
@@ -68,7 +108,9 @@ def stream_stats_dask(quantizer, source, n, *, rng=None, partition_rows=1 << 24,
         Rows per Dask task (rounded up to a multiple of 4096).
     scheduler : optional, keyword-only
         Passed to ``dask.compute`` (e.g. ``"threads"``, ``"processes"``, ``"sync"``, or a
-        ``distributed.Client``); default: Dask's current scheduler.
+        ``distributed.Client``); default: Dask's current scheduler. With a Client, each task
+        runs its numba kernels on ``cores // (Dask threads of all workers on its host)``
+        threads, so that worker processes on one machine do not oversubscribe it.
     reconstruction : {"grid", "centroid"} or None, keyword-only
         Deprecated name of ``decoder`` (warns with ``DeprecationWarning``).
     seed : int, optional, keyword-only
@@ -112,7 +154,8 @@ def stream_stats_dask(quantizer, source, n, *, rng=None, partition_rows=1 << 24,
     task = dask.delayed(_partition_task, pure=True)
     plan_d = dask.delayed(plan, traverse=False)
     key = stream_key(rng) if src._affine is not None else None  # once: a Generator advances
-    results = dask.compute(*[task(plan_d, key, r0, min(part_rows, plan.n - r0))
+    hosts = _client_host_threads(scheduler)
+    results = dask.compute(*[task(plan_d, key, r0, min(part_rows, plan.n - r0), hosts)
                              for r0 in range(0, plan.n, part_rows)], scheduler=scheduler)
     totals, totals_cells = _new_totals(plan)
     done = 0

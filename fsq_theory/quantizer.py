@@ -15,11 +15,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import _validation as v
-from ._kernels import encode as _k
+from ._lazy import lazy_module
+
+if TYPE_CHECKING:  # deferred: numba costs ~0.5-2 s to import; the edge stays visible
+    from ._kernels import encode as _k
+else:
+    _k = lazy_module("fsq_theory._kernels.encode")
 
 __all__ = ["FSQ", "ScalarQuantizer", "RealBound"]
 
@@ -398,6 +404,14 @@ class FSQ:
         codes.flags.writeable = False
         return thr, codes
 
+    @cached_property
+    def _cells32(self):
+        return _k.cell_tables(self._tables32[0], self._nthr)
+
+    @cached_property
+    def _cells64(self):
+        return _k.cell_tables(self._tables64[0], self._nthr)
+
     # --- array entry points ----------------------------------------------------------------
     def _rows(self, z, name="z"):
         arr = v.as_real_array(name, z)
@@ -435,13 +449,15 @@ class FSQ:
 
     def _run(self, z, what):
         arr, rows = self._rows(z)
-        thr, codes = self._tables(rows.dtype)
+        codes = self._tables(rows.dtype)[1]
+        cells = self._cells32 if rows.dtype == np.float32 else self._cells64
         if what == _k.OUT_CODES:
             out_int, out_codes = np.empty((0, 0), np.int64), np.empty_like(rows)
         else:
             width = 1 if what == _k.OUT_INDEX else self.dim
             out_int, out_codes = np.empty((rows.shape[0], width), np.int64), np.empty((0, 0), rows.dtype)
-        _k.quantize_tiles(rows, thr, self._nthr, what, self._basis, codes, out_int, out_codes)
+        _k.quantize_tiles(rows, *cells, self._nthr, what, self._basis,
+                          codes, out_int, out_codes)
         if what == _k.OUT_CODES:
             return out_codes.reshape(arr.shape)
         return out_int.reshape(arr.shape[:-1] if what == _k.OUT_INDEX else arr.shape)

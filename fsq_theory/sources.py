@@ -22,13 +22,17 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
-from scipy import stats
+from ._lazy import lazy_module
+stats = lazy_module("scipy.stats")
 
 from . import _validation as v
-from ._kernels import rng as _rng
+if TYPE_CHECKING:  # deferred: numba costs ~0.5-2 s to import; the edge stays visible
+    from ._kernels import rng as _rng
+else:
+    _rng = lazy_module("fsq_theory._kernels.rng")
 
 __all__ = [
     "Source", "GaussianSource", "GaussMarkovSource", "LaplaceSource", "UniformSource",

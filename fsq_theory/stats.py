@@ -11,16 +11,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numba
 import numpy as np
 
 from . import _measures
 from . import _validation as v
-from ._kernels import accumulate as _acc
-from ._kernels.encode import pad_rows
+from ._lazy import lazy_module
 from .quantizer import FSQ, ScalarQuantizer
 from .sources import EmpiricalSource, Source, stream_key
+
+if TYPE_CHECKING:  # deferred: numba costs ~0.5-2 s to import; the edge stays visible
+    import numba
+    from ._kernels import accumulate as _acc
+    from ._kernels import encode as _enc
+else:
+    numba = lazy_module("numba")
+    _acc = lazy_module("fsq_theory._kernels.accumulate")
+    _enc = lazy_module("fsq_theory._kernels.encode")
 
 __all__ = ["QuantizationStats", "stream_stats", "plugin_entropy_bits"]
 
@@ -183,7 +191,7 @@ def _quantizer_tables(quantizer, d, dtype):
                            for x in quantizer._dims])
         return quantizer.levels, thr, codes.astype(np.float64), mode, bconst
     if isinstance(quantizer, ScalarQuantizer):
-        thr = pad_rows([quantizer.thresholds] * d, np.inf, np.float64)
+        thr = _enc.pad_rows([quantizer.thresholds] * d, np.inf, np.float64)
         codes = np.tile(quantizer.points, (d, 1))
         return (quantizer.n_cells,) * d, thr, codes, _acc.BOUND_IDENTITY, np.zeros((d, 4))
     raise TypeError(f"quantizer must be an FSQ or a ScalarQuantizer, got {type(quantizer).__name__}")
@@ -216,7 +224,7 @@ def _reconstruction_table(decoder, quantizer, source, levels, scale):
         rows = [v.as_real_array(f"decoder[{k}]", r, finite=False) for k, r in enumerate(decoder)]
         if len(rows) != d or any(r.shape != (L,) for r, L in zip(rows, levels)):
             raise ValueError(f"decoder must hold {d} arrays with lengths {list(levels)}")
-    return pad_rows(rows, np.nan, np.float64), True
+    return _enc.pad_rows(rows, np.nan, np.float64), True
 
 
 def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=False, scale=1.0,
@@ -321,7 +329,8 @@ class _Plan:
     levels: tuple
     size: int
     joint: bool
-    kernel_args: tuple  # (scale, thr, nthr, codes, recon, has_recon, mode, bconst, basis, joint)
+    # (scale, *cell_tables(thr, nthr), nthr, codes, recon, has_recon, mode, bconst, basis, joint)
+    kernel_args: tuple
 
 
 def _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit) -> _Plan:
@@ -344,7 +353,8 @@ def _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit) ->
     joint = size <= joint_limit
     basis = np.cumprod([1, *levels[:-1]], dtype=np.int64)
     nthr = np.array([L - 1 for L in levels], dtype=np.int64)
-    args = (scale_v, thr, nthr, codes, recon, has_recon, mode, bconst, basis, joint)
+    args = (scale_v, *_enc.cell_tables(thr, nthr), nthr, codes, recon, has_recon, mode, bconst,
+            basis, joint)
     return _Plan(source, n, chunk, tuple(levels), size, joint, args)
 
 
@@ -372,7 +382,7 @@ def _array_range(plan, x, counts_joint, counts_marg):
 
 def _finish(plan, counts, marg, totals, totals_cells) -> QuantizationStats:
     n, levels, d = plan.n, plan.levels, plan.source.dim
-    has_recon = plan.kernel_args[5]
+    has_recon = plan.kernel_args[10]
     marginal_counts = tuple(marg[k, :L].copy() for k, L in enumerate(levels))
     counts = counts if plan.joint else None
     h = plugin_entropy_bits(counts) if plan.joint else float("nan")

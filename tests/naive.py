@@ -267,3 +267,12 @@ def residual_fsq_twin(x, levels, num_stages, *, bound_hard_clamp=True, soft_clam
         residual = residual - q
         out = out + q
     return out, np.stack(idx, axis=-1)
+
+
+# --- O(1) cell look-up (fsq_theory._kernels.encode.cell_tables / tile_cells) ----------------------
+def cells_by_search(z, thresholds):
+    """Twin of the bucket look-up in ``_kernels.encode``: the number of thresholds ``<= z`` per
+    dimension, by binary search (``thresholds`` one sorted array per dimension, dtype of ``z``)."""
+    z = _np.asarray(z)
+    return _np.stack([_np.searchsorted(t, z[..., k], side="right")
+                      for k, t in enumerate(thresholds)], axis=-1).astype(_np.int64)

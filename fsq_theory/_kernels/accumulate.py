@@ -17,6 +17,7 @@ import math
 import numba as nb
 import numpy as np
 
+from .encode import tile_cells
 from .rng import fill_noise
 
 BLOCK = 4096
@@ -40,12 +41,14 @@ def _tanh(u):
 
 
 @nb.njit(cache=True)
-def _block(xt, nb_rows, scale, thr, nthr, table, recon, has_recon, bound_mode, bconst, basis,
-           joint, counts_joint, counts_marg, part, part_cells, cells):
+def _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, recon, has_recon,
+           bound_mode, bconst, basis, joint, counts_joint, counts_marg, part, part_cells, cells,
+           zcol):
     """Accumulate one block; ``xt`` is (d, BLOCK) so that every loop runs along contiguous rows.
 
     ``part_cells[k, c]`` receives (count, mean, M2) of the source values in cell c of dimension k
-    (two passes over the block, so the within-cell spread is computed stably).
+    (two passes over the block, so the within-cell spread is computed stably). Cells come from
+    :func:`._kernels.encode.tile_cells` on ``scale * x`` (``mode .. thr`` are its tables).
     """
     d = xt.shape[0]
     for k in range(d):
@@ -61,11 +64,8 @@ def _block(xt, nb_rows, scale, thr, nthr, table, recon, has_recon, bound_mode, b
         ck = cells[k]
         sk = scale[k]
         for r in range(nb_rows):
-            ck[r] = 0
-        for j in range(nthr[k]):
-            tj = thr[k, j]
-            for r in range(nb_rows):
-                ck[r] += np.int32(sk * col[r] >= tj)
+            zcol[r] = sk * col[r]
+        tile_cells(zcol, nb_rows, k, mode, lo, invw, bmax, tab, thr, nthr, ck)
         sse_c = 0.0
         sse_s = 0.0
         tk = table[k]
@@ -114,8 +114,8 @@ def _block(xt, nb_rows, scale, thr, nthr, table, recon, has_recon, bound_mode, b
 
 
 @nb.njit(parallel=True, cache=True)
-def stats_synthetic(kind, key0, key1, row0, nrows, mean, mat, full, scale, thr, nthr, table, recon,
-                    has_recon, bound_mode, bconst, basis, joint, counts_joint, counts_marg, part,
+def stats_synthetic(kind, key0, key1, row0, nrows, mean, mat, full, scale, mode, lo, invw, bmax,
+                    tab, thr, nthr, table, recon, has_recon, bound_mode, bconst, basis, joint, counts_joint, counts_marg, part,
                     part_cells):
     """Generate rows ``[row0, row0 + nrows)`` of ``x = mean + mat @ e`` and accumulate them.
 
@@ -129,6 +129,7 @@ def stats_synthetic(kind, key0, key1, row0, nrows, mean, mat, full, scale, thr, 
         e = np.empty(BLOCK * d)
         xt = np.empty((d, BLOCK))
         cells = np.empty((d, BLOCK), np.int32)
+        zcol = np.empty(BLOCK)
         for b in range(t, nblk, nt):
             r0 = b * BLOCK
             nb_rows = min(BLOCK, nrows - r0)
@@ -146,12 +147,13 @@ def stats_synthetic(kind, key0, key1, row0, nrows, mean, mat, full, scale, thr, 
                     sk = mat[k, k]
                     for r in range(nb_rows):
                         xt[k, r] = mk + sk * e[r * d + k]
-            _block(xt, nb_rows, scale, thr, nthr, table, recon, has_recon, bound_mode, bconst,
-                   basis, joint, counts_joint[t], counts_marg[t], part[b], part_cells[b], cells)
+            _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, recon,
+                   has_recon, bound_mode, bconst, basis, joint, counts_joint[t], counts_marg[t],
+                   part[b], part_cells[b], cells, zcol)
 
 
 @nb.njit(parallel=True, cache=True)
-def stats_array(xs, scale, thr, nthr, table, recon, has_recon, bound_mode, bconst, basis, joint,
+def stats_array(xs, scale, mode, lo, invw, bmax, tab, thr, nthr, table, recon, has_recon, bound_mode, bconst, basis, joint,
                 counts_joint, counts_marg, part, part_cells):
     """Accumulate the rows of ``xs`` (a chunk starting at a multiple of BLOCK)."""
     nrows, d = xs.shape
@@ -160,14 +162,16 @@ def stats_array(xs, scale, thr, nthr, table, recon, has_recon, bound_mode, bcons
     for t in nb.prange(nt):
         xt = np.empty((d, BLOCK))
         cells = np.empty((d, BLOCK), np.int32)
+        zcol = np.empty(BLOCK)
         for b in range(t, nblk, nt):
             r0 = b * BLOCK
             nb_rows = min(nrows, r0 + BLOCK) - r0
             for r in range(nb_rows):
                 for k in range(d):
                     xt[k, r] = xs[r0 + r, k]
-            _block(xt, nb_rows, scale, thr, nthr, table, recon, has_recon, bound_mode, bconst,
-                   basis, joint, counts_joint[t], counts_marg[t], part[b], part_cells[b], cells)
+            _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, recon,
+                   has_recon, bound_mode, bconst, basis, joint, counts_joint[t], counts_marg[t],
+                   part[b], part_cells[b], cells, zcol)
 
 
 @nb.njit(cache=True)

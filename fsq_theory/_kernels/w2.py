@@ -2,7 +2,7 @@
 
 ``sse_blocks`` returns per-block sums of ``sum_k (x[r, k] - points[k, cell(x[r, k])])^2`` over
 fixed blocks of ``BLOCK`` rows; the caller adds them in block order, so the result does not
-depend on the thread count. Cells come from the encoder's vectorised compare-and-add tile.
+depend on the thread count. Cells come from the encoder's tile look-up (:func:`.encode.tile_cells`).
 """
 
 from __future__ import annotations
@@ -10,17 +10,17 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .encode import _tile_cells
+from .encode import cell_tables, tile_cells
 
 BLOCK = 8192
 
 
 @nb.njit(parallel=True, cache=True)
-def sse_blocks(x, thr, nthr, points, out):
+def sse_blocks(x, mode, lo, invw, bmax, tab, thr, nthr, points, out):
     """out[b] = sum over rows of block b and dims k of (x[r, k] - points[k, cell])^2.
 
-    x: (n, d) float64; thr: (d, T) thresholds padded with +inf; nthr: (d,) real thresholds per
-    dimension; points: (d, T + 1); out: (ceil(n / BLOCK),) float64. A value equal to a threshold
+    x: (n, d) float64; ``mode .. thr``: :func:`.encode.cell_tables` of the (d, T) thresholds padded
+    with +inf; nthr: (d,) real thresholds per dimension; points: (d, T + 1); out: (ceil(n / BLOCK),) float64. A value equal to a threshold
     belongs to the upper cell (``searchsorted(..., side="right")``).
     """
     n, d = x.shape
@@ -31,9 +31,18 @@ def sse_blocks(x, thr, nthr, points, out):
         col = np.empty(m)
         acc = 0.0
         for k in range(d):
-            _tile_cells(x, r0, m, k, thr, nthr, col, cnt)
+            for r in range(m):
+                col[r] = x[r0 + r, k]
+            tile_cells(col, m, k, mode, lo, invw, bmax, tab, thr, nthr, cnt)
             pk = points[k]
             for r in range(m):
                 e = col[r] - pk[cnt[r]]
                 acc += e * e
         out[b] = acc
+
+
+def sse(x, thr, nthr, points):
+    """Total of :func:`sse_blocks` over the blocks in order (thresholds as there)."""
+    out = np.empty(-(-x.shape[0] // BLOCK))
+    sse_blocks(x, *cell_tables(thr, nthr), nthr, points, out)
+    return float(out.sum())

@@ -19,7 +19,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from .._lazy import lazy_module
+special = lazy_module("scipy.special")
+stats = lazy_module("scipy.stats")
 
 from .. import _validation as v
 from ..cells import cell_probabilities

@@ -36,7 +36,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+from .._lazy import lazy_module
+optimize = lazy_module("scipy.optimize")
 
 from .. import _validation as v
 from ._channels import (DiscreteChannel, check_channel, check_input_distribution,

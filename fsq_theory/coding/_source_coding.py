@@ -5,7 +5,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+from .._lazy import lazy_module
+optimize = lazy_module("scipy.optimize")
 
 from .. import _validation as v
 from ..stats import plugin_entropy_bits as _entropy_bits

@@ -42,7 +42,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate
+from .._lazy import lazy_module
+integrate = lazy_module("scipy.integrate")
 
 from .. import _validation as v
 from ..quantizer import FSQ

@@ -33,7 +33,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, stats
+from .._lazy import lazy_module
+integrate = lazy_module("scipy.integrate")
+stats = lazy_module("scipy.stats")
 
 from .. import _validation as v
 from ..cells import cell_probabilities

@@ -5,7 +5,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, special, stats
+from .._lazy import lazy_module
+integrate = lazy_module("scipy.integrate")
+special = lazy_module("scipy.special")
+stats = lazy_module("scipy.stats")
 
 from .. import _validation as v
 from .._measures import entropy_nats

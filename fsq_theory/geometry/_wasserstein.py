@@ -45,7 +45,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, stats
+from .._lazy import lazy_module
+integrate, stats = lazy_module("scipy.integrate"), lazy_module("scipy.stats")
 
 from .. import _validation as v
 from ..cells import cell_moments
@@ -425,9 +426,7 @@ def _sample_sse(sqs, x: np.ndarray) -> float:
         pts[i, : sq.n_cells] = sq.points
         nthr[i] = sq.n_cells - 1
     x = np.ascontiguousarray(x, dtype=np.float64)
-    out = np.empty(-(-x.shape[0] // _kw2.BLOCK))
-    _kw2.sse_blocks(x, thr, nthr, pts, out)
-    return float(out.sum())
+    return _kw2.sse(x, thr, nthr, pts)
 
 
 def _bounded_w2sq_dist(quantizer: FSQ, i: int, sq: ScalarQuantizer, dist, scale_i: float):

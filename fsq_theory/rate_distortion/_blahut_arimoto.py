@@ -60,13 +60,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import linalg
-from scipy.linalg import blas as _blas
+from .._lazy import lazy_module
+linalg = lazy_module("scipy.linalg")
+_blas = lazy_module("scipy.linalg.blas")
 
 from .. import _validation as v
-from .._kernels import ba as _k
+
+if TYPE_CHECKING:  # deferred: numba costs ~0.5-2 s to import; the edge stays visible
+    from .._kernels import ba as _k
+else:
+    _k = lazy_module("fsq_theory._kernels.ba")
 
 __all__ = ["BAResult", "blahut_arimoto", "rd_curve"]
 

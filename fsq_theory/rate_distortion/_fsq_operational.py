@@ -54,7 +54,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import integrate, optimize
+from .._lazy import lazy_module
+integrate = lazy_module("scipy.integrate")
+optimize = lazy_module("scipy.optimize")
 
 from .. import _validation as v
 from ..cells import _check_dist

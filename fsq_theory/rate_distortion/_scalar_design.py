@@ -29,7 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, optimize, stats
+from .._lazy import lazy_module
+linalg = lazy_module("scipy.linalg")
+optimize = lazy_module("scipy.optimize")
+stats = lazy_module("scipy.stats")
 
 from .. import _validation as v
 from ..cells import _check_dist, cell_moments

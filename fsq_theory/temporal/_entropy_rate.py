@@ -42,7 +42,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from .._lazy import lazy_module
+optimize = lazy_module("scipy.optimize")
+special = lazy_module("scipy.special")
 
 from .. import _validation as v
 from ..quantizer import ScalarQuantizer

@@ -49,7 +49,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
+from .._lazy import lazy_module
+special = lazy_module("scipy.special")
 
 from .. import _validation as v
 from .._measures import entropy_nats

@@ -34,6 +34,7 @@ POINT_KEYS = {
     "random_code_simulation": ["case", "n"],
     "rd_blahut_arimoto": ["source", "grid", "beta"],
     "rd_fsq_operational": ["method", "kind", "L", "rate"],
+    "rd_sandwich": ["section", "bound", "distortion", "n", "label", "levels", "rate_kind"],
     "rd_level_allocation": ["panel", "reconstruction", "budget", "choice", "component", "L"],
     "residual_fsq": ["scheme", "decoder", "method", "L", "stages"],
     "ste_gradients": ["panel", "label", "init_scale", "x"],

@@ -65,7 +65,7 @@ STYLE = {"gaussian": ("C0", "-"), "separable": ("C2", "-"), "particles": ("C1", 
 def plot(df: pd.DataFrame):
     from ..plotting import subplots
 
-    fig, (ax, bx) = subplots(1, 2, figsize=(11, 5.4), gridspec_kw={"width_ratios": [1.7, 1]})
+    fig, (ax, bx) = subplots(2, 1, height=8.6, gridspec_kw={"height_ratios": [2.2, 1]})
     b = df[df.section == "bound"]
     for name, (c, ls) in STYLE.items():
         s = b[b.bound == name].sort_values("distortion")
@@ -88,14 +88,14 @@ def plot(df: pd.DataFrame):
                        label=f"FSQ {lab}, {'log2|C|' if kind == 'fixed' else 'token entropy'}")
     t = p[(p.label == "optimal gain, centroid") & (p.rate_kind == "fixed")]
     for _, r in t.iterrows():
-        ax.annotate(r.levels.replace(" ", ""), (r.distortion, r.value_bits), fontsize=6,
+        ax.annotate(r.levels.replace(" ", ""), (r.distortion, r.value_bits), fontsize=7,
                     xytext=(3, 3), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_xlabel("D = MSE per scalar (latent units)")
     ax.set_ylabel("rate [bits / vector]")
     n = int(b.n.iloc[0])
-    ax.set_title(f"(a) real FSQ latents (image autoencoder, d = 4, n = {n}): R(D) sandwich")
-    ax.legend(fontsize=6, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.14))
+    ax.set_title(f"(a) R(D) sandwich of real FSQ latents (d = 4, n = {n})")
+    ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     c = df[df.section == "n_curve"]
     for name, (col, ls) in STYLE.items():
         s = c[c.bound == name].sort_values("n")
@@ -105,7 +105,7 @@ def plot(df: pd.DataFrame):
                         fmt=ls, color=col, marker="o", ms=3, capsize=2, label=name)
     bx.set_xscale("log")
     bx.set_xlabel("rows used n (nested subsamples)")
-    bx.set_ylabel("bound at D = 0.1 x variance [bits / vector]")
+    bx.set_ylabel("bound at D = 0.1 var [bits/vector]")
     bx.set_title("(b) finite-sample drift (95% intervals)")
-    bx.legend(fontsize=7)
+    bx.legend(fontsize=7, ncol=3)
     return fig

@@ -9,14 +9,15 @@ import numpy as np
 
 def closest_lattice_point(x, scale, shifts, parity):
     """Nearest point of {scale*(z + shifts[c])} (z with even sum if parity) to each row of x, by
-    brute force over z in floor(x/scale - shift) + {-1, 0, 1, 2}^n: returns (points, dist2)."""
+    brute force over z in round(x/scale - shift) + {-1, 0, 1}^n (the nearest point of Z^n or D_n
+    differs from the rounded vector by at most 1 per coordinate): returns (points, dist2)."""
     x = np.asarray(x, dtype=np.float64)
     N, n = x.shape
-    offs = np.array(list(itertools.product((-1, 0, 1, 2), repeat=n)), dtype=np.float64)
+    offs = np.array(list(itertools.product((-1, 0, 1), repeat=n)), dtype=np.float64)
     best_p = np.empty_like(x)
     best_d = np.full(N, np.inf)
     for c in range(len(shifts)):
-        base = np.floor(x / scale - shifts[c])
+        base = np.round(x / scale - shifts[c])
         for r in range(N):
             z = base[r] + offs
             if parity:

@@ -45,7 +45,7 @@ def _tieish(q, rng, m):
     return both
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [*NAMES[:-1], pytest.param("E8", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("scale", [1.0, 0.37])
 def test_closest_point_matches_brute_force(name, scale):
     q = LatticeQuantizer(name, scale, dim=3 if name == "Z" else None)
@@ -59,6 +59,15 @@ def test_closest_point_matches_brute_force(name, scale):
     np.testing.assert_allclose(q.squared_error(x), got_d, rtol=1e-12, atol=1e-15)
     # the output is a lattice point: it is its own nearest point
     np.testing.assert_allclose(naive.closest_lattice_point(got, *_spec(q))[1], 0, atol=1e-20)
+
+
+def test_closest_point_e8_brute_force_small():
+    # the fast twin of the slow E8 case above: fewer rows, tie-ish inputs included
+    q = LatticeQuantizer("E8", 0.6)
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.normal(size=(12, 8)), _tieish(q, rng, 3)])
+    np.testing.assert_allclose(q.squared_error(x), naive.closest_lattice_point(x, *_spec(q))[1],
+                               rtol=1e-12, atol=1e-13)
 
 
 def test_closest_point_kernel_outputs_consistent():
@@ -288,6 +297,7 @@ def test_kmeans_reproducible_and_validated():
 
 # --- acceptance: k-means VQ on the 2-D Gaussian ------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bits", [1, 2])
 def test_kmeans_2d_gaussian_near_reference(bits):
     ref = json.loads((REF / "alternatives_vq2d.json").read_text())
@@ -351,6 +361,7 @@ def test_loss_decomposition_known_values():
         5.6277, abs=1e-4)  # Laplace: 20 log10(2) (3/2 ln 3 - 1)/ln 2
 
 
+@pytest.mark.slow
 def test_compare_quantizers_small():
     df = compare_quantizers(GaussianSource(dim=2), [1.0, 2.0], n_train=4000, n_test=20_000,
                             n_init=2, rng=0)

@@ -181,7 +181,8 @@ class LatticeQuantizer:
         off = np.zeros(self.dim) if offset is None else v.per_dim("offset", offset, self.dim)
         s = self._scale * self._diag
         shifts = self._shifts + off / (self._scale * self._diag)
-        kmax = int(math.ceil(r / float(s.min()))) + 2
+        # |s_i (z_i + shift_i)| <= r  =>  |z_i| <= r / s_i + |shift_i|
+        kmax = int(math.ceil(r / float(s.min()) + float(np.abs(shifts).max()))) + 1
         count = (2 * kmax + 1) ** self.dim * len(shifts)
         if count > 2e9:
             raise ValueError(f"radius {r} needs {count:.3g} candidate points; too many "

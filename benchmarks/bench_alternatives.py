@@ -66,29 +66,41 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--vq-n", type=int, default=None, help="rows for the VQ part (default --n)")
+    ap.add_argument("--only", choices=("e8", "vq"), default=None)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     x = rng.standard_normal((args.n, 8))
     print(f"rows {args.n} x 8 float64, cores {os.cpu_count()}, load {os.getloadavg()}")
 
+    if args.only != "vq":
+        bench_e8(x, args.repeat)
+    if args.only != "e8":
+        bench_vq(x[: args.vq_n or args.n], args.repeat, rng)
+
+
+def bench_e8(x, repeat):
     e8 = LatticeQuantizer("E8", 0.5)
     e8.quantize(x[:1000])  # JIT warm-up
-    t_k, p_k = best_of(lambda: e8.quantize(x), args.repeat)
-    t_n, p_n = best_of(lambda: numpy_e8(x / 0.5) * 0.5, args.repeat)
+    t_k, p_k = best_of(lambda: e8.quantize(x), repeat)
+    t_n, p_n = best_of(lambda: numpy_e8(x / 0.5) * 0.5, repeat)
     dk, dn = ((x - p_k) ** 2).sum(1), ((x - p_n) ** 2).sum(1)
     assert np.allclose(dk, dn, rtol=1e-12, atol=1e-12)
     print(f"E8    numba {t_k:8.2f} s   numpy {t_n:8.2f} s   ratio numpy/numba {t_n / t_k:6.1f}")
 
+
+def bench_vq(x, repeat, rng):
     from sklearn.cluster import KMeans
 
+    print(f"VQ rows {len(x)}")
     cb = rng.standard_normal((4096, 8))
     q = CodebookQuantizer(cb)
     q.encode(x[:1000])
     km = KMeans(n_clusters=4096, n_init=1, max_iter=1).fit(cb)  # fitted object, then
     km.cluster_centers_ = cb.copy()  # predict with exactly this codebook
-    t_k, i_k = best_of(lambda: q.encode(x), args.repeat)
-    t_n, i_n = best_of(lambda: numpy_vq(x, cb), args.repeat)
-    t_s, i_s = best_of(lambda: km.predict(x), args.repeat)
+    t_k, i_k = best_of(lambda: q.encode(x), repeat)
+    t_n, i_n = best_of(lambda: numpy_vq(x, cb), repeat)
+    t_s, i_s = best_of(lambda: km.predict(x), repeat)
     for other in (i_n, i_s):
         agree = (other == i_k).mean()
         assert agree > 0.9999, agree  # float rounding may flip exact near-ties

@@ -373,3 +373,13 @@ def test_compare_quantizers_small():
     assert df.equals(again)
     with pytest.raises(ValueError, match="quantizers"):
         compare_quantizers(GaussianSource(dim=2), [1.0], quantizers=("pq",))
+
+
+@pytest.mark.parametrize("module", ["_lattice", "_vq", "_fsq", "_compare"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"fsq_theory.alternatives.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.failed == 0

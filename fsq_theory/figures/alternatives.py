@@ -54,7 +54,7 @@ def _verdict_rows():
 
 def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
     rows = _verdict_rows()
-    n_train, n_test = (8_000, 40_000) if quick else (40_000, 400_000)
+    n_train, n_test = (8_000, 40_000) if quick else (20_000, 200_000)
     cases = [("gaussian", GaussianSource(dim=2), [1.0, 2.0, 3.0]),
              ("ar1_0.9", ar1_block_source(0.9, 2), [1.0, 2.0, 3.0]),
              ("laplace", LaplaceSource(2 ** -0.5, dim=2), [1.0, 2.0, 3.0]),
@@ -62,7 +62,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
              ("ar1_0.9", ar1_block_source(0.9, 8), [1.0])]
     for k, (name, src, rates) in enumerate(cases):
         df = compare_quantizers(src, rates, n_train=n_train, n_test=n_test,
-                                n_init=2 if quick else 4, rng=seed * 100 + k)
+                                n_init=2 if quick else 3, rng=seed * 100 + k)
         for r in df.itertuples():
             rows.append(dict(table="measured", source=name, quantizer=r.quantizer, dim=r.dim,
                              kind=r.kind, rate=r.rate, mse=r.mse, mse_se=r.mse_se, dr=r.dr,
@@ -80,6 +80,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
 
 _STYLE = {"fsq": ("C0", "o"), "fsq_centroid": ("C0", "o"), "fsq_grid": ("C0", "x"),
           "lfq": ("C9", "v"), "vq": ("C3", "s"), "rvq": ("C1", "D"), "rfsq": ("C2", "^"),
+          "lattice_A2": ("C8", "h"), "lattice_E8": ("C5", "h"),
           "lloyd_max": ("C4", "d"), "lattice_E8_high_rate": ("C5", None),
           "vq_8d_high_rate": ("C3", None)}
 
@@ -118,7 +119,7 @@ def plot(df: pd.DataFrame):
         c = _STYLE.get(q, (f"C{(j + 5) % 10}", "o"))[0]
         ax.bar(xs, ys, width, yerr=es, color=c, label=q.replace("_", " "))
     ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels([f"{s}\nn={d}, R={r:g}" for s, d, r in groups], fontsize=6.5)
+    ax.set_xticklabels([f"{s}\nn={int(d)}, R={r:g}" for s, d, r in groups], fontsize=6.5)
     ax.set(ylabel="gap to D(R) [dB] (Laplace: to the SLB)",
            title="(b) measured, equal fixed rate (mean +- 2 SE)")
     ax.legend(fontsize=6.5, ncol=3)

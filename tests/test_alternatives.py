@@ -250,7 +250,7 @@ def test_fsq_wrapper_uses_fsq_encoder():
 def test_fsq_for_distribution_matches_exact_mse():
     from fsq_theory.rate_distortion import fsq_operational_rd
 
-    exact = float(fsq_operational_rd([8], reconstruction="centroid", compare=False).mse.iloc[0])
+    exact = float(fsq_operational_rd([8], decoder="centroid", compare=False).mse.iloc[0])
     q = FSQQuantizer.for_distribution([8, 8])
     x = np.random.default_rng(2).normal(size=(400_000, 2))
     e = ((q.quantize(x) - x) ** 2).mean(1)

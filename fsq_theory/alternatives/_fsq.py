@@ -138,12 +138,11 @@ class FSQQuantizer(Quantizer):
 
         decoder = v.check_decoder(decoder)
         levels = v.check_levels(levels)
-        recon = "centroid" if decoder == "centroid" else "points"
         gains, pts = [], []
         cache = {}
         for L in levels:
             if L not in cache:
-                g = float(fsq_operational_rd([L], dist=dist, reconstruction=recon, eps=eps,
+                g = float(fsq_operational_rd([L], dist=dist, decoder=decoder, eps=eps,
                                              symmetric=symmetric, compare=False)["scale"].iloc[0])
                 sq = FSQ([L], eps=eps, symmetric=symmetric).scalar_quantizers(g)[0]
                 if decoder == "centroid":

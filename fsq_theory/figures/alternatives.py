@@ -33,8 +33,7 @@ def _verdict_rows():
         for dec in ("centroid", "grid"):
             if L == 2 and dec == "grid":
                 continue
-            df = fsq_operational_rd([L], reconstruction="centroid" if dec == "centroid" else "points",
-                                    symmetric=(L == 2), compare=True)
+            df = fsq_operational_rd([L], decoder=dec, symmetric=(L == 2), compare=True)
             r = df.iloc[0]
             rows.append(dict(table="verdict", source="gaussian", quantizer=f"fsq_{dec}", rate=R,
                              mse=r.mse, gap_db=r.gap_fixed_db, gap_bits=r.gap_fixed_db / _DB_PER_BIT))

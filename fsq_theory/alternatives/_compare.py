@@ -1,0 +1,421 @@
+"""Equal-rate comparison against R(D), and the high-resolution loss split into its causes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import integrate, optimize, stats
+
+from .. import _validation as v
+from ..rate_distortion import differential_entropy, reverse_water_filling
+from ..sources import GaussianSource, LaplaceSource
+from ._fsq import FSQQuantizer, ResidualFSQQuantizer, lfq
+from ._lattice import NSM_TABLE, EntropyCodedLattice, TruncatedLattice
+from ._vq import kmeans_vq, residual_kmeans_vq
+
+__all__ = ["RDReference", "rd_reference", "ar1_block_source", "compare_quantizers",
+           "loss_decomposition", "renyi_entropy_bits", "compander_l2d", "DEFAULT_LATTICE"]
+
+#: Lattice used for a block dimension in the comparison (the best known lattice quantizer).
+DEFAULT_LATTICE = {1: "Z", 2: "A2", 3: "A3*", 4: "D4", 8: "E8"}
+_DB_PER_BIT = 20.0 * math.log10(2.0)
+
+
+@dataclass(frozen=True)
+class RDReference:
+    r"""Rate-distortion reference of a source, per dimension (bits, MSE per scalar).
+
+    ``kind`` is ``"rd"`` when ``dr`` is the exact distortion-rate function of the i.i.d.
+    vector source (Gaussian: reverse water-filling on the covariance eigenvalues) and
+    ``"slb"`` when it is the Shannon lower bound :math:`2^{2(h - R)}/(2\pi e)` (a lower bound on
+    D(R), so gaps against it are upper bounds on the true gaps).
+    """
+
+    kind: str
+    eigenvalues: np.ndarray | None
+    h_bits: float
+
+    def dr(self, rate) -> float:
+        """D(R) (or its Shannon lower bound) at ``rate`` bits per dimension."""
+        r = float(rate)
+        if self.kind == "rd":
+            return reverse_water_filling(self.eigenvalues, R=r * self.eigenvalues.size).mean_distortion
+        return 4.0 ** (self.h_bits - r) / (2 * math.pi * math.e)
+
+    def rd(self, mse) -> float:
+        """R(D) (or the SLB, floored at 0) in bits per dimension at ``mse`` per scalar."""
+        d = float(mse)
+        if self.kind == "rd":
+            lam = self.eigenvalues
+            if d >= lam.mean():
+                return 0.0
+            return reverse_water_filling(lam, D=d).total_rate / lam.size
+        return max(self.h_bits - 0.5 * math.log2(2 * math.pi * math.e * d), 0.0)
+
+
+def rd_reference(source) -> RDReference:
+    r"""The R(D) reference of a :class:`~fsq_theory.sources.GaussianSource` (exact, water-filling
+    over the eigenvalues of its covariance) or a source with independent coordinates and a
+    closed-form marginal (Shannon lower bound with :math:`h = \frac1n\sum_i h(X_i)`).
+
+    Examples
+    --------
+    >>> ref = rd_reference(GaussianSource(dim=2))
+    >>> ref.kind, ref.dr(1.0)
+    ('rd', 0.25)
+    """
+    if isinstance(source, GaussianSource):
+        lam = np.clip(np.linalg.eigvalsh(source.cov), 1e-300, None)
+        h = 0.5 * math.log2(2 * math.pi * math.e) + 0.5 * float(np.log2(lam).mean())
+        return RDReference("rd", lam, h)
+    if isinstance(source, LaplaceSource):
+        h = float(np.mean([differential_entropy(source.marginal(k)) for k in range(source.dim)]))
+        return RDReference("slb", None, h)
+    raise TypeError(f"source must be a GaussianSource or a LaplaceSource, got {type(source).__name__}")
+
+
+def ar1_block_source(rho, n, *, variance=1.0) -> GaussianSource:
+    r"""Blocks of ``n`` consecutive samples of a stationary AR(1) process, i.i.d. across blocks.
+
+    Covariance :math:`\sigma^2\rho^{|i-j|}`: the law of ``n`` consecutive rows of
+    :class:`~fsq_theory.sources.GaussMarkovSource` (``dim=1``), drawn independently per block
+    so that Monte-Carlo standard errors are exact.
+
+    Examples
+    --------
+    >>> ar1_block_source(0.9, 3).cov[0].round(2).tolist()
+    [1.0, 0.9, 0.81]
+    """
+    rho = v.check_real("rho", rho)
+    if not -1.0 < rho < 1.0:
+        raise ValueError(f"rho must lie in (-1, 1), got {rho!r}")
+    n = v.check_int("n", n, minimum=1)
+    var = v.check_real("variance", variance, minimum=0.0, strict_minimum=True)
+    i = np.arange(n)
+    return GaussianSource(cov=var * rho ** np.abs(i[:, None] - i[None, :]))
+
+
+def _mse(q, x):
+    e = ((q.quantize(x) - x) ** 2).mean(1)
+    return float(e.mean()), float(e.std(ddof=1) / math.sqrt(e.size))
+
+
+def _joint_entropy(q, x, n_test):
+    """Plug-in entropy of the joint index in bits per dimension, or nan when the codebook is
+    too large for the plug-in estimate to be near unbiased (|C| > n/50)."""
+    m = q.codebook_size
+    if m is None or m > n_test / 50:
+        return float("nan")
+    return q.index_entropy_bits(x) / q.dim
+
+
+def _product_entropy(q: FSQQuantizer, x):
+    """Sum of the per-dimension plug-in entropies (bits per dimension): the rate of coding each
+    coordinate's index separately, an upper bound on the joint entropy."""
+    from ..stats import plugin_entropy_bits
+
+    k = q.cells(x)
+    return float(np.mean([plugin_entropy_bits(np.bincount(k[:, i])) for i in range(q.dim)]))
+
+
+def _ec_lattice_at(name, dim, target_bits, train, test):
+    """Entropy-coded lattice whose plug-in index entropy on ``train`` is ``target_bits`` per
+    dimension (bisection on log scale); None when the entropy cannot be estimated reliably."""
+    n = dim
+    if 2.0 ** (n * target_bits) > train.shape[0] / 50:
+        return None
+
+    def h(logs):
+        return EntropyCodedLattice(name, float(np.exp(logs)), dim=dim if name == "Z" else None
+                                   ).index_entropy_bits(train) / n - target_bits
+
+    lo, hi = np.log(1e-3), np.log(1e2)
+    try:
+        ls = optimize.brentq(h, lo, hi, xtol=1e-6)
+    except ValueError:
+        return None
+    return EntropyCodedLattice(name, float(np.exp(ls)), dim=dim if name == "Z" else None)
+
+
+def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", "rfsq",
+                                                      "lattice", "ec_lattice"),
+                       n_train=20_000, n_test=100_000, n_init=4, max_codebook=4096,
+                       rng=None):
+    r"""Operational points of FSQ and its alternatives on one source, against R(D).
+
+    For each rate :math:`R` (bits per dimension) and quantizer of block dimension ``n =
+    source.dim`` with :math:`|C| = 2^{nR}` (fixed rate) the MSE per scalar is measured on
+    ``n_test`` fresh samples (with its standard error) and compared with the distortion-rate
+    function at the same rate,
+
+    .. math:: \text{gap} = 10\log_{10}\frac{\hat D}{D(R)}\ \text{dB},\qquad
+              R - R(\hat D)\ \text{bits/dim},
+
+    and, where it can be estimated (|C| <= n_test/50, or per coordinate for product
+    quantizers), at the entropy of its index. Quantizers (skipped at rates where they do not
+    exist):
+
+    - ``"fsq"``: FSQ (default mode, :math:`L = 2^R \ge 3` per dimension) at the MSE-optimal
+      gain for the marginal, with centroid (ideal per-dimension) decoder;
+    - ``"lfq"``: sign quantizer (R = 1);
+    - ``"vq"``: k-means codebook trained on ``n_train`` samples (|C| <= max_codebook and
+      <= n_train / 10);
+    - ``"rvq"``: two-stage residual k-means, :math:`2^{nR/2}` codewords each (nR even);
+    - ``"rfsq"``: residual FSQ, two stages of :math:`L = 2^{R/2}` levels (R even), gain fitted;
+    - ``"lattice"``: the truncated lattice :data:`DEFAULT_LATTICE` of dimension n (|C|
+      codewords nearest the origin, scale fitted);
+    - ``"ec_lattice"``: entropy-coded (unbounded) lattice and uniform scalar quantizer
+      (``"Z"``), scale set so the index entropy equals R (rows of kind "entropy").
+
+    Parameters
+    ----------
+    source : GaussianSource or LaplaceSource
+        Zero-mean source; its ``dim`` is the block dimension.
+    rates : sequence of float
+        Bits per dimension.
+    quantizers : sequence of str, keyword-only
+    n_train, n_test, n_init, max_codebook : int, keyword-only
+    rng : keyword-only
+        SPEC 7 randomness; an int makes the table reproducible.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (quantizer, rate): ``quantizer``, ``kind`` ("fixed" or "entropy"),
+        ``dim``, ``codebook_size``, ``rate`` (bits/dim: log2|C|/n, or the entropy for kind
+        "entropy"), ``mse``, ``mse_se``, ``dr`` (D(R) at ``rate``), ``gap_db``, ``gap_db_se``,
+        ``rd_at_mse`` (bits/dim), ``gap_bits``, ``entropy_rate`` (bits/dim, nan when not
+        estimable), ``entropy_gap_db``, ``reference`` ("rd" or "slb").
+
+    Examples
+    --------
+    >>> df = compare_quantizers(GaussianSource(dim=2), [1.0], quantizers=("lfq",),
+    ...                         n_test=20_000, rng=0)
+    >>> round(float(df.gap_db.iloc[0]), 1)  # sign quantizer: D = 1 - 2/pi vs D(1) = 1/4
+    1.6
+    """
+    import pandas as pd
+
+    ref = rd_reference(source)
+    n = source.dim
+    rates = [v.check_real("rates", r, minimum=0.0, strict_minimum=True)
+             for r in np.atleast_1d(rates).tolist()]
+    known = {"fsq", "lfq", "vq", "rvq", "rfsq", "lattice", "ec_lattice"}
+    quantizers = tuple(quantizers)
+    bad = [q for q in quantizers if q not in known]
+    if bad:
+        raise ValueError(f"quantizers must be among {sorted(known)}, got {bad}")
+    n_train = v.check_int("n_train", n_train, minimum=100)
+    n_test = v.check_int("n_test", n_test, minimum=100)
+    n_init = v.check_int("n_init", n_init, minimum=1)
+    max_codebook = v.check_int("max_codebook", max_codebook, minimum=2)
+    gen = v.as_generator(rng)
+    train = source.sample(n_train, rng=gen)
+    test = source.sample(n_test, rng=gen)
+    dist = source.marginal(0)
+    rows = []
+
+    def add(name, kind, q, rate, *, entropy=float("nan")):
+        mse, se = _mse(q, test)
+        dr = ref.dr(rate)
+        ent_gap = 10 * math.log10(mse / ref.dr(entropy)) if np.isfinite(entropy) else float("nan")
+        rows.append(dict(quantizer=name, kind=kind, dim=n,
+                         codebook_size=q.codebook_size if q.codebook_size is not None else -1,
+                         rate=rate, mse=mse, mse_se=se, dr=dr,
+                         gap_db=10 * math.log10(mse / dr), gap_db_se=10 / math.log(10) * se / mse,
+                         rd_at_mse=ref.rd(mse), gap_bits=rate - ref.rd(mse),
+                         entropy_rate=entropy, entropy_gap_db=ent_gap, reference=ref.kind))
+
+    for R in rates:
+        M = 2.0 ** (n * R)
+        L = 2.0 ** R
+        int_L = abs(L - round(L)) < 1e-9
+        if "fsq" in quantizers and int_L and round(L) >= 3:
+            q = FSQQuantizer.for_distribution([int(round(L))] * n, dist)
+            add("fsq", "fixed", q, R, entropy=_product_entropy(q, test))
+        if "lfq" in quantizers and abs(R - 1.0) < 1e-12:
+            q = lfq(n, dist)
+            add("lfq", "fixed", q, R, entropy=_product_entropy(q, test))
+        Mi = int(round(M))
+        small = abs(M - Mi) < 1e-6 and Mi <= max_codebook
+        if "vq" in quantizers and small and Mi <= n_train // 10:
+            q = kmeans_vq(train, Mi, n_init=n_init, rng=gen)
+            add("vq", "fixed", q, R, entropy=_joint_entropy(q, test, n_test))
+        half = n * R / 2
+        if ("rvq" in quantizers and abs(half - round(half)) < 1e-9 and round(half) >= 1
+                and 2 ** round(half) <= min(max_codebook, n_train // 10)):
+            q = residual_kmeans_vq(train, [2 ** int(round(half))] * 2, n_init=n_init, rng=gen)
+            add("rvq", "fixed", q, R, entropy=_joint_entropy(q, test, n_test))
+        L2 = 2.0 ** (R / 2)
+        if "rfsq" in quantizers and abs(L2 - round(L2)) < 1e-9 and round(L2) >= 2:
+            q = ResidualFSQQuantizer([int(round(L2))] * n, 2).fit_gain(train)
+            add("rfsq", "fixed", q, R, entropy=_joint_entropy(q, test, n_test))
+        name = DEFAULT_LATTICE.get(n)
+        if "lattice" in quantizers and name is not None and small:
+            q = TruncatedLattice(name, Mi, dim=n if name == "Z" else None).fit_scale(train)
+            add(f"lattice_{name}", "fixed", q, R, entropy=_joint_entropy(q, test, n_test))
+        if "ec_lattice" in quantizers:
+            for nm in dict.fromkeys(["Z", name or "Z"]):
+                q = _ec_lattice_at(nm, n, R, train, test)
+                if q is not None:
+                    h = q.index_entropy_bits(test) / n
+                    add(f"ec_{nm}", "entropy", q, h, entropy=h)
+    return pd.DataFrame(rows)
+
+
+def renyi_entropy_bits(dist, alpha) -> float:
+    r"""Rényi differential entropy :math:`h_\alpha(f) = \frac{1}{1-\alpha}\log_2\int f^\alpha`
+    of a scalar density (closed form for the normal and Laplace, quadrature otherwise);
+    :math:`\alpha = 1` gives the Shannon differential entropy.
+
+    Examples
+    --------
+    >>> round(renyi_entropy_bits(stats.norm(), 1/3) - renyi_entropy_bits(stats.norm(), 1), 4)
+    0.4674
+    """
+    a = v.check_real("alpha", alpha, minimum=0.0, strict_minimum=True)
+    if a == 1.0:
+        return differential_entropy(dist)
+    name, sd = dist.dist.name, float(dist.std())
+    if name == "norm":
+        log_int = 0.5 * (1 - a) * math.log(2 * math.pi * sd * sd) - 0.5 * math.log(a)
+    elif name == "laplace":
+        b = sd / math.sqrt(2)
+        log_int = (1 - a) * math.log(2 * b) - math.log(a)
+    else:
+        lo, hi = dist.support()
+        val = integrate.quad(lambda x: dist.pdf(x) ** a, lo, hi, limit=200)[0]
+        log_int = math.log(val)
+    return log_int / (1 - a) / math.log(2)
+
+
+def compander_l2d(dist=None, *, eps=1e-3) -> tuple[float, float]:
+    r"""High-resolution :math:`\lim L^2 D` of FSQ's tanh compander on ``dist``, at the best gain.
+
+    Bennett's integral for the compander :math:`c(x) = \tanh(g x)` onto :math:`(-1, 1)` with
+    :math:`L` cells of width :math:`2/((1+\epsilon)L)`:
+    :math:`L^2 D \to E[\cosh^4(gX)] / (3 g^2 (1+\epsilon)^2)`, minimized over :math:`g`
+    (finite only where :math:`E\cosh^4(gX)` is). Returns ``(l2d, g)``.
+
+    Examples
+    --------
+    >>> l2d, g = compander_l2d(stats.norm())
+    >>> round(l2d, 4)  # = tanh_compander_limits().l2d
+    2.8216
+    """
+    dist = stats.norm() if dist is None else dist
+    eps = v.check_real("eps", eps, minimum=0.0)
+    sd = float(dist.std())
+
+    def e_cosh4(g):
+        f = lambda x: np.cosh(g * x) ** 4 * dist.pdf(x)  # noqa: E731
+        lo, hi = dist.support()
+        return integrate.quad(f, max(lo, -60 * sd), min(hi, 60 * sd), limit=400,
+                              epsrel=1e-11)[0]
+
+    obj = lambda lg: math.log(e_cosh4(math.exp(lg)) / (3 * math.exp(2 * lg) * (1 + eps) ** 2))  # noqa: E731
+    # Laplace: E cosh^4(gX) is finite only for g < 1/(4b) = sqrt(2)/(4 sd)
+    upper = 0.999 * math.sqrt(2) / (4 * sd) if dist.dist.name == "laplace" else 2.0 / sd
+    res = optimize.minimize_scalar(obj, bounds=(math.log(0.01 / sd), math.log(upper)),
+                                   method="bounded", options={"xatol": 1e-10})
+    return float(math.exp(res.fun)), float(math.exp(res.x))
+
+
+def loss_decomposition(dist=None, *, dim=8, rho=0.0, lattice=None, eps=1e-3):
+    r"""High-resolution gap of fixed-rate quantizers to D(R), split into its causes (dB).
+
+    Zador / Lookabaugh-Gray: an optimal ``n``-dimensional fixed-rate quantizer of i.i.d.
+    coordinates with density :math:`f` has :math:`D \approx G_n 2^{2h_{n/(n+2)}(f)} 2^{-2R}`
+    (:math:`h_\alpha` the Rényi entropy, :func:`renyi_entropy_bits`), while
+    :math:`D(R) \approx 2^{2h(f)}2^{-2R}/(2\pi e)`. The gap of a quantizer is then the sum of
+
+    - **space-filling** loss :math:`10\log_{10}(2\pi e\,G)`: the cube (:math:`G = 1/12`,
+      1.53 dB), a lattice cell :math:`G_\Lambda`;
+    - **shape** loss :math:`20\log_{10}2\,(h_{n/(n+2)} - h)`: the cells' point density
+      adapted to :math:`f` in ``n`` dimensions (product/scalar: ``n = 1``);
+    - **memory** loss: for Gaussian blocks with AR(1) correlation ``rho``, coding each
+      coordinate alone costs :math:`10\log_{10}(\sigma^2/|K_n|^{1/n})` against the block and
+      :math:`10\log_{10}(1/(1-\rho^2))` against the process;
+    - for FSQ the **compander** loss: tanh's point density against the optimal
+      :math:`f^{1/3}` (:func:`compander_l2d` over Panter-Dite).
+
+    Parameters
+    ----------
+    dist : frozen scipy.stats distribution, optional
+        Marginal (default N(0, 1)).
+    dim : int, keyword-only
+        Block dimension ``n`` of the vector quantizers compared.
+    rho : float, keyword-only
+        AR(1) correlation of the blocks (Gaussian only).
+    lattice : str, keyword-only
+        Lattice of dimension ``dim`` (default :data:`DEFAULT_LATTICE`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (quantizer, component): ``quantizer``, ``component``, ``db``, ``bits``
+        (``db / 6.02``). Components add up to the row ``total``.
+
+    References
+    ----------
+    T. D. Lookabaugh, R. M. Gray, "High-resolution quantization theory and the vector
+    quantizer advantage", IEEE Trans. Inform. Theory 35(5):1020-1033, 1989; P. L. Zador,
+    IEEE Trans. Inform. Theory 28(2):139-149, 1982.
+
+    Examples
+    --------
+    >>> df = loss_decomposition(dim=8)
+    >>> df[(df.quantizer == "fsq") & (df.component == "space_filling")].db.round(2).tolist()
+    [1.53]
+    """
+    import pandas as pd
+
+    dist = stats.norm() if dist is None else dist
+    n = v.check_int("dim", dim, minimum=1)
+    rho = v.check_real("rho", rho)
+    if rho != 0.0 and dist.dist.name != "norm":
+        raise ValueError(f"rho must be 0 for a non-Gaussian marginal, got {rho!r}")
+    name = lattice if lattice is not None else DEFAULT_LATTICE.get(n)
+    if name is None or (name in NSM_TABLE and name != "Z" and _lattice_dim(name) != n):
+        raise ValueError(f"lattice must be a lattice of dimension {n}, got {name!r}")
+    h = differential_entropy(dist)
+    sf = lambda G: 10 * math.log10(2 * math.pi * math.e * G)  # noqa: E731
+    shape = lambda m: _DB_PER_BIT * (renyi_entropy_bits(dist, m / (m + 2)) - h)  # noqa: E731
+    var = float(dist.var())
+    if rho:
+        i = np.arange(n)
+        lam = np.linalg.eigvalsh(var * rho ** np.abs(i[:, None] - i[None, :]))
+        mem_block = 10 * math.log10(var / math.exp(np.log(lam).mean()))
+        mem_process = 10 * math.log10(1 / (1 - rho * rho))
+    else:
+        mem_block = mem_process = 0.0
+    l2d, _ = compander_l2d(dist, eps=eps)
+    pd_l2d = (2 ** (2 * renyi_entropy_bits(dist, 1 / 3))) / 12  # Panter-Dite: (1/12)(int f^1/3)^3
+    comp = 10 * math.log10(l2d / pd_l2d)
+    G_lat = NSM_TABLE[name]
+    parts = {
+        "fsq": dict(space_filling=sf(1 / 12), shape=shape(1), compander=comp,
+                    memory=mem_process),
+        "scalar_optimal": dict(space_filling=sf(1 / 12), shape=shape(1), compander=0.0,
+                               memory=mem_process),
+        f"lattice_{name}": dict(space_filling=sf(G_lat), shape=shape(1), compander=0.0,
+                                memory=mem_process),
+        f"vq_{n}d": dict(space_filling=sf(G_lat), shape=shape(n), compander=0.0,
+                         memory=mem_process - mem_block),
+        "vq_infinite": dict(space_filling=0.0, shape=0.0, compander=0.0, memory=0.0),
+    }
+    rows = []
+    for q, comps in parts.items():
+        for c, db in comps.items():
+            rows.append(dict(quantizer=q, component=c, db=db, bits=db / _DB_PER_BIT))
+        tot = sum(comps.values())
+        rows.append(dict(quantizer=q, component="total", db=tot, bits=tot / _DB_PER_BIT))
+    return pd.DataFrame(rows)
+
+
+def _lattice_dim(name):
+    from ._lattice import LatticeQuantizer
+
+    return LatticeQuantizer(name).dim

@@ -34,7 +34,8 @@ from fsq_theory.checks import _REGISTRY, available_checks, run_checks
 TWINS: dict[str, list] = {}
 # checks taking > ~5 s here: their twins are marked slow (run with -m slow)
 SLOW = {"rd_blahut_arimoto_gaussian_closed_form", "rd_laplace_shannon_lower_bound",
-        "dynamics_basins_equal_cells", "empirical_sandwich_real_latents"}
+        "dynamics_basins_equal_cells", "empirical_sandwich_real_latents",
+        "alternatives_points_above_rd"}
 
 
 def twin(name, label=""):
@@ -404,6 +405,28 @@ def _cases():
         for label, fn in TWINS[name]:
             marks = [pytest.mark.slow] if name in SLOW else []
             yield pytest.param(name, fn, id=f"{name}[{label}]", marks=marks)
+
+
+@twin("alternatives_lattice_nsm", "tabulated G off by 1e-4")
+def _twin_nsm_table_off(monkeypatch):
+    import fsq_theory.alternatives as alt
+
+    monkeypatch.setattr(alt, "NSM_TABLE", {k: g + 1e-4 for k, g in alt.NSM_TABLE.items()})
+
+
+@twin("alternatives_points_above_rd", "operational MSE under-reported by 1.6x")
+def _twin_mse_underreported(monkeypatch):
+    import fsq_theory.alternatives as alt
+
+    orig = alt.compare_quantizers
+
+    def patched(*a, **k):
+        df = orig(*a, **k).copy()
+        df["mse"] = df["mse"] / 1.6
+        df["mse_se"] = df["mse_se"] / 1.6
+        return df
+
+    monkeypatch.setattr(alt, "compare_quantizers", patched)
 
 
 @twin("empirical_sandwich_real_latents", "FSQ distortions under-reported by a factor of 100")

@@ -390,7 +390,10 @@ def zero_rate_limit(W, *, base=2) -> float:
 def sphere_packing_exponent_result(W, R, *, base=2, rho_max: float = 1e6) -> ExponentResult:
     r"""Sphere-packing exponent :math:`E_{sp}(R) = \sup_{\rho\ge0}\max_q[E_0(\rho,q)-\rho R]`.
 
-    ``inf`` for :math:`R \le R_\infty` (:func:`zero_rate_limit`). The supremum over
+    ``inf`` for :math:`R \le R_\infty` (:func:`zero_rate_limit`), except at :math:`R = 0 =
+    R_\infty`, where the finite limit :math:`\lim_{\rho\to\infty}\max_q E_0(\rho, q) =
+    \max_q -\log\sum_{y} \prod_x W(y|x)^{q(x)}` (outputs reachable from every input; Shannon,
+    Gallager & Berlekamp 1967, eq. (1.09)) is returned with ``rho = inf``. The supremum over
     :math:`\rho` is searched on ``[0, rho_max]``; a maximizer at ``rho_max`` raises (the rate is
     too close to :math:`R_\infty` for the search).
 
@@ -423,6 +426,10 @@ def sphere_packing_exponent_result(W, R, *, base=2, rho_max: float = 1e6) -> Exp
     R = _check_rate(R, ch, factor)
     rho_max = v.check_real("rho_max", rho_max, minimum=1.0)
     r_inf = zero_rate_limit(ch)
+    if R == 0.0 and r_inf == 0.0:
+        # E0(rho, q) increases with rho: the supremum at R = 0 is the limit rho -> infinity
+        val, q = _e0_at_infinity(ch.W)
+        return ExponentResult(val * factor, 0.0, math.inf, q, "sphere_packing", _base_value(base))
     if R <= r_inf:
         n = ch.n_inputs
         return ExponentResult(math.inf, R * factor, math.inf, np.full(n, 1.0 / n),
@@ -444,6 +451,39 @@ def sphere_packing_exponent_result(W, R, *, base=2, rho_max: float = 1e6) -> Exp
     q = cache[rho].q if rho in cache else _max_e0(ch.W, rho).q
     return ExponentResult(max(val, 0.0) * factor, R * factor, rho, q, "sphere_packing",
                           _base_value(base))
+
+
+def _e0_at_infinity(W: np.ndarray) -> tuple[float, np.ndarray]:
+    r""":math:`\max_q -\log_2 \sum_{y \in Y} \prod_x W(y|x)^{q(x)}` and its maximizer, where
+    :math:`Y` holds the outputs reachable from every input (nonempty when :math:`R_\infty = 0`).
+
+    As :math:`s = 1/(1+\rho) \to 0`, :math:`(\sum_x q(x) W(y|x)^s)^{1/s}` tends to
+    :math:`\prod_x W(y|x)^{q(x)}` for such outputs and to 0 for the others (full-support
+    ``q``); the objective is concave in ``q`` (minus a log-sum-exp of linear functions), so the
+    maximum over the closed simplex is the supremum over full-support ``q``.
+    """
+    n = W.shape[0]
+    reach = (W > 0).all(axis=0)
+    A = np.log(W[:, reach])  # inputs x outputs, all finite
+
+    def g(q):  # log-sum-exp of A^T q (nats), and its gradient
+        z = q @ A
+        zmax = z.max()
+        e = np.exp(z - zmax)
+        return zmax + math.log(e.sum()), A @ (e / e.sum())
+
+    best = None
+    for q0 in (np.full(n, 1.0 / n), *np.eye(n)):
+        res = optimize.minimize(g, q0, jac=True, method="SLSQP", bounds=[(0.0, 1.0)] * n,
+                                constraints=[{"type": "eq", "fun": lambda q: q.sum() - 1.0,
+                                              "jac": lambda q: np.ones_like(q)}],
+                                options={"ftol": 1e-15, "maxiter": 1000})
+        q = np.clip(res.x, 0.0, None)
+        q /= q.sum()
+        val = g(q)[0]
+        if best is None or val < best[0]:
+            best = (val, q)
+    return max(-best[0] / math.log(2.0), 0.0), best[1]
 
 
 def sphere_packing_exponent(W, R, *, base=2) -> float:

@@ -95,7 +95,7 @@ def _reasons(st) -> dict:
                 f"(2^22 = {1 << 22} or the memory budget): only per-dimension histograms were "
                 "kept; sum(marginal_entropy_bits) bounds the joint entropy from above")
     return {"entropy_bits": no_joint, "usage": no_joint, "perplexity": no_joint,
-            "mse_source": "no reconstruction was given",
+            "mse_source": "no decoder was given",
             "var": "fewer than 2 rows: the unbiased variance is undefined",
             "mse_centroid": "undefined for these cells"}
 

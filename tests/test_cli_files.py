@@ -260,3 +260,23 @@ def test_stats_write_error_keeps_previous_output(tmp_path):
     assert p.returncode == 2 and "Traceback" not in err, err
     assert (tmp_path / "o.json").read_text() == '{"previous": true}'
     assert _temps(tmp_path) == []
+
+
+def test_failed_run_creates_no_output(tmp_path, capsys):
+    bad = np.zeros((5000, 2), dtype=np.float32)
+    bad[4000, 1] = np.inf
+    np.save(tmp_path / "in.npy", bad)
+    assert _quantize(tmp_path, "--out", str(tmp_path / "o.npy"), "--chunk-size", "1000") == 2
+    assert not (tmp_path / "o.npy").exists() and _temps(tmp_path) == []
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"", "is empty"), (b"\x93NUMPY\x01\x00\xff\x00{'descr'", "truncated"),
+    (bytes(range(256)) * 4, "not a .npy file"),
+])
+def test_unreadable_input_is_exit_2_naming_the_file(tmp_path, capsys, content, match):
+    (tmp_path / "in.npy").write_bytes(content)
+    assert _quantize(tmp_path, "--out", str(tmp_path / "o.npy")) == 2
+    err = capsys.readouterr().err
+    assert match in err and "in.npy" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -435,7 +435,6 @@ def test_hostile_first_argument(name, case):
             f"{name}({strat.target}=<{case}>) differs from the result on the plain array"
 
 
-# gaps the sweep found that belong to someone else's change; strict=False so a fix does not break
 # gaps the sweep found in other owners' code, left for them; strict=False so a fix does not break
 KNOWN: dict = {}
 KNOWN[("stream_stats", "huge")] = "stream_stats: var and mse_centroid NaN for |x| ~ 1e300 " \

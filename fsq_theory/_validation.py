@@ -44,6 +44,8 @@ def as_real_array(name: str, x, *, finite: bool = True) -> np.ndarray:
             arr = np.asarray(x)
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{name} must be array-like of real numbers, got {type(x).__name__}") from exc
+    if not arr.dtype.isnative:  # big-endian float32 must stay float32 (same bins as native)
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     kind = arr.dtype.kind
     if kind == "f":
         if arr.dtype not in (np.float32, np.float64):
@@ -293,3 +295,54 @@ def as_seed_sequence(rng) -> np.random.SeedSequence:
 RNG_DOC = """rng : None, int, numpy.random.SeedSequence or numpy.random.Generator, keyword-only
         Source of randomness (SPEC 7); the same int gives the same result. ``seed`` is its
         deprecated name."""
+
+
+# --- memory budget of functions that allocate O(|C|) or O(n |C|) ----------------------------
+
+MEMORY_FRACTION = 0.5  # default budget: this fraction of the machine's physical memory
+
+
+def physical_memory() -> int:
+    """Bytes of physical memory (``os.sysconf``); 8 GiB when the platform does not say."""
+    import os
+
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        if pages > 0 and size > 0:
+            return int(pages) * int(size)
+    except (ValueError, OSError, AttributeError):
+        pass
+    return 8 << 30
+
+
+def format_bytes(n: float) -> str:
+    """``1536`` -> ``'1.5 KiB'``."""
+    n = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(n) < 1024 or unit == "PiB":
+            return f"{n:.0f} B" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} EiB"  # pragma: no cover
+
+
+def check_max_memory(max_memory) -> int:
+    """Validate a ``max_memory`` keyword (bytes, int > 0); None means the default budget."""
+    if max_memory is None:
+        return int(physical_memory() * MEMORY_FRACTION)
+    return check_int("max_memory", max_memory, minimum=1)
+
+
+def check_memory(what: str, nbytes: float, max_memory, *, hint: str = "") -> None:
+    """Refuse (ValueError) work whose estimated allocation ``nbytes`` exceeds the budget."""
+    budget = check_max_memory(max_memory)
+    if nbytes > budget:
+        raise ValueError(f"{what} would need about {format_bytes(nbytes)} ({int(nbytes)} bytes), "
+                         f"more than max_memory = {format_bytes(budget)}"
+                         + (f"; {hint}" if hint else ""))
+
+
+def check_size(name: str, count: int, bytes_per_item: int, max_memory=None) -> int:
+    """Refuse a size argument (cells, steps) whose arrays would exceed the memory budget."""
+    check_memory(f"{name} = {count}", float(count) * bytes_per_item, max_memory,
+                 hint=f"{name} sets the length of the arrays allocated")
+    return count

@@ -65,7 +65,16 @@ class CellMoments:
 
     @property
     def centroids(self) -> np.ndarray:
-        """Conditional means :math:`E[X | X \\in k]` (NaN for cells of probability 0)."""
+        """Conditional means :math:`E[X | X \\in k]` (NaN for cells of probability 0).
+
+        Raises ValueError when an unbounded cell has no conditional mean (a law without a
+        finite mean, e.g. Cauchy: its first moment there is infinite).
+        """
+        bad = np.flatnonzero(~np.isfinite(self.first))
+        if bad.size:
+            raise ValueError(f"cell {int(bad[0])} has no conditional mean (its first moment is "
+                             f"{self.first[bad[0]]!r}): the law has no finite mean, so centroids "
+                             "do not exist")
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.prob > 0, self.first / self.prob, np.nan)
 
@@ -73,6 +82,8 @@ class CellMoments:
         """:math:`E[(X - y_{k(X)})^2]` for reconstruction ``points`` (cells with P = 0 ignored)."""
         y = np.asarray(points, dtype=np.float64)
         used = self.prob > 0
+        if np.isinf(self.second[used]).any():
+            return float("inf")  # a law without a finite variance, in an unbounded cell
         y = y[used]
         terms = self.second[used] - 2 * y * self.first[used] + y * y * self.prob[used]
         return float(max(terms.sum(), 0.0))
@@ -167,6 +178,9 @@ def cell_moments(sq: ScalarQuantizer, dist=None) -> CellMoments:
     # integrate over the support only: quadrature over an infinite range misses a narrow
     # density of bounded support (a uniform's outer cell would come out as 0)
     s_lo, s_hi = dist.support()
+    # quad returns finite garbage for divergent integrals: the moments of an unbounded cell are
+    # infinite exactly when the law's moments are (Cauchy: no mean; Student t, df <= 2: no variance)
+    has_mean, has_var = (bool(np.isfinite(m)) for m in dist.stats("mv"))
     for k, (lo, hi) in enumerate(zip(np.clip(a, s_lo, s_hi), np.clip(b, s_lo, s_hi))):
         if not lo < hi:
             m0[k] = first[k] = second[k] = 0.0
@@ -179,8 +193,15 @@ def cell_moments(sq: ScalarQuantizer, dist=None) -> CellMoments:
         # absolute 1e-14: a first moment that cancels to ~0 (a cell straddling the mean) cannot
         # be resolved below roundoff, and asking for it only makes quad warn
         opts = dict(epsabs=1e-14, epsrel=1e-13, limit=200)
-        first[k] = integrate.quad(lambda x: x * dist.pdf(x), lo, hi, **opts)[0]
-        second[k] = integrate.quad(lambda x: x * x * dist.pdf(x), lo, hi, **opts)[0]
+        bounded = bool(np.isfinite(lo) and np.isfinite(hi))
+        if bounded or has_mean:
+            first[k] = integrate.quad(lambda x: x * dist.pdf(x), lo, hi, **opts)[0]
+        else:
+            first[k] = np.inf if np.isfinite(lo) else -np.inf
+        if bounded or has_var:
+            second[k] = integrate.quad(lambda x: x * x * dist.pdf(x), lo, hi, **opts)[0]
+        else:
+            second[k] = np.inf
     return CellMoments(m0, first, second)
 
 

@@ -29,6 +29,8 @@ from ._lazy import lazy_module
 stats = lazy_module("scipy.stats")
 
 from . import _validation as v
+from ._readers import load_array
+
 if TYPE_CHECKING:  # deferred: numba costs ~0.5-2 s to import; the edge stays visible
     from ._kernels import rng as _rng
 else:
@@ -415,10 +417,20 @@ class EmpiricalSource(Source):
         arrays) or ``.csv`` (comma-separated numbers, optional header line).
     key : str, keyword-only, optional
         Array name inside an ``.npz``.
+    header : bool or None, keyword-only
+        Whether the first line of a ``.csv`` is a header. None (default) detects it: a first row
+        with a field that is not a number, or whose values are exactly ``0, 1, ..., d-1`` (the
+        column names ``pandas.DataFrame.to_csv`` writes), is a header.
+    max_memory : int, keyword-only, optional
+        Bytes a file may take in memory once read (default: half the physical memory); checked
+        from the file's header before reading it.
 
     Notes
     -----
-    Files are read without pickle; object arrays are refused. Non-finite values are reported
+    Files are read without pickle; object arrays are refused, and every unreadable file (bad or
+    truncated header, zip bomb, random bytes) is a ValueError naming it; see
+    :mod:`fsq_theory._readers`. Big-endian data are converted to native byte order. A masked
+    array is refused when any entry is masked (its data would be used silently otherwise). Non-finite values are reported
     with their row when streamed. ``sample`` draws rows uniformly with replacement (bootstrap);
     ``chunks`` returns rows in file order and ignores ``rng``.
 
@@ -431,14 +443,24 @@ class EmpiricalSource(Source):
     [[[0.0, 1.0], [2.0, 3.0]], [[4.0, 5.0], [6.0, 7.0]], [[8.0, 9.0]]]
     """
 
-    def __init__(self, data, *, key=None):
+    def __init__(self, data, *, key=None, header=None, max_memory=None):
         self.path = None
         self._key = key
+        self._header = header
         if isinstance(data, (str, Path)):
             self.path = Path(data)
-            arr = _load_path(self.path, key)
+            arr = load_array(self.path, key=key, header=header, max_memory=max_memory)
         else:
+            if isinstance(data, np.ma.MaskedArray):
+                masked = int(np.ma.count_masked(data))
+                if masked:
+                    raise ValueError(f"data is a masked array with {masked} masked entries; "
+                                     "drop or fill them first (e.g. data.filled(value) or "
+                                     "data[~data.mask.any(axis=1)])")
+                data = data.data
             arr = np.asarray(data)
+            if arr.dtype.byteorder not in ("=", "|") and arr.dtype.kind in "fiu":
+                arr = arr.astype(arr.dtype.newbyteorder("="))
         if arr.dtype.kind not in "fiu":
             raise TypeError(f"data must hold real numbers, got dtype {arr.dtype}")
         if arr.ndim == 1:
@@ -453,7 +475,7 @@ class EmpiricalSource(Source):
     def __reduce__(self):
         # a file-backed source travels (e.g. to a Dask worker) as its path, not as its data
         if self.path is not None:
-            return (_reopen, (str(self.path), self._key))
+            return (_reopen, (str(self.path), self._key, self._header))
         return (EmpiricalSource, (np.asarray(self._data),))
 
     @property
@@ -490,42 +512,5 @@ class EmpiricalSource(Source):
             yield self._finite(x, r0)
 
 
-def _reopen(path, key):
-    return EmpiricalSource(path, key=key)
-
-
-def _load_path(path: Path, key):
-    if not path.exists():
-        raise FileNotFoundError(f"data file {str(path)!r} does not exist")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".npy":
-            return np.load(path, mmap_mode="r", allow_pickle=False)
-        if suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
-                names = list(z.files)
-                if key is None:
-                    if len(names) != 1:
-                        raise ValueError(f"{str(path)!r} holds arrays {names}; choose one with key=")
-                    key = names[0]
-                if key not in names:
-                    raise ValueError(f"key {key!r} not in {str(path)!r} (arrays: {names})")
-                return z[key]
-        if suffix == ".csv":
-            with open(path) as fh:
-                first = fh.readline()
-            skip = 0
-            try:
-                [float(t) for t in first.strip().split(",") if t.strip()]
-            except ValueError:
-                skip = 1  # header line
-            return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=skip, dtype=np.float64)
-    except ValueError as exc:
-        if any(m in str(exc) for m in ("allow_pickle", "Object arrays", "Python objects")):
-            raise ValueError(f"data file {str(path)!r} holds pickled objects; refusing to load it") from None
-        if str(path) in str(exc):
-            raise
-        raise ValueError(f"data file {str(path)!r} could not be read: {exc}") from None
-    except OSError as exc:
-        raise ValueError(f"data file {str(path)!r} could not be read: {exc}") from None
-    raise ValueError(f"data file {str(path)!r} must be .npy, .npz or .csv (pickles are not read)")
+def _reopen(path, key, header=None):
+    return EmpiricalSource(path, key=key, header=header)

@@ -33,6 +33,7 @@ else:
 __all__ = ["QuantizationStats", "stream_stats", "plugin_entropy_bits"]
 
 JOINT_LIMIT = 1 << 22
+PART_LIMIT = 1 << 28  # bytes of per-chunk cell partials above which the chunk is shrunk
 
 
 def plugin_entropy_bits(counts) -> float:
@@ -197,6 +198,15 @@ def _quantizer_tables(quantizer, d, dtype):
     raise TypeError(f"quantizer must be an FSQ or a ScalarQuantizer, got {type(quantizer).__name__}")
 
 
+def _quantizer_levels(quantizer) -> tuple:
+    """Levels per dimension, read before any table is built (a ScalarQuantizer counts once)."""
+    if isinstance(quantizer, FSQ):
+        return tuple(quantizer.levels)
+    if isinstance(quantizer, ScalarQuantizer):
+        return (quantizer.n_cells,)
+    raise TypeError(f"quantizer must be an FSQ or a ScalarQuantizer, got {type(quantizer).__name__}")
+
+
 def _reconstruction_table(decoder, quantizer, source, levels, scale):
     d = len(levels)
     if decoder is None:
@@ -228,7 +238,8 @@ def _reconstruction_table(decoder, quantizer, source, levels, scale):
 
 
 def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=False, scale=1.0,
-                 decoder="grid", joint_limit=JOINT_LIMIT, reconstruction=v._UNSET, seed=v._UNSET) -> QuantizationStats:
+                 decoder="grid", joint_limit=JOINT_LIMIT, max_memory=None, reconstruction=v._UNSET,
+                 seed=v._UNSET) -> QuantizationStats:
     r"""Quantize ``n`` rows of ``source`` in one streaming pass and summarize them.
 
     The encoder feeds :math:`z = \text{scale}\cdot x` to ``quantizer``. Memory is bounded by the
@@ -263,6 +274,12 @@ def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=Fa
         ``mse_source``).
     joint_limit : int, keyword-only
         Largest codebook for which the joint histogram is kept.
+    max_memory : int, keyword-only, optional
+        Budget in bytes for the histograms and per-chunk partials (default: half the machine's
+        physical memory). Checked before any work: the chunk is shrunk to fit (results do not
+        depend on it), the joint histogram is dropped with a RuntimeWarning when it alone does
+        not fit, and a ValueError giving the bytes needed is raised when even the per-dimension
+        tables do not fit.
     reconstruction : {"grid", "centroid"} or None, keyword-only
         Deprecated name of ``decoder`` (warns with ``DeprecationWarning``).
     seed : int, optional, keyword-only
@@ -284,7 +301,8 @@ def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=Fa
     decoder = v.resolve_decoder(decoder, reconstruction, owner="stream_stats", allow_none=True,
                                 allow_tables=True)
     rng = v.resolve_rng(rng, seed, owner="stream_stats")
-    plan = _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit)
+    wrapped = not isinstance(source, Source)
+    plan = _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit, max_memory)
     source, n, chunk = plan.source, plan.n, plan.chunk
     nt = numba.get_num_threads()
     counts_joint = np.zeros((nt, plan.size if plan.joint else 1), dtype=np.int64)
@@ -305,10 +323,16 @@ def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=Fa
                 done = _acc.merge_blocks(part, part_cells, m, totals, totals_cells, done)
                 bar.update(m)
         else:
-            for x in source.chunks(n, chunk_size=chunk, rng=rng):
-                part, part_cells = _array_range(plan, x, counts_joint, counts_marg)
-                done = _acc.merge_blocks(part, part_cells, x.shape[0], totals, totals_cells, done)
-                bar.update(x.shape[0])
+            try:
+                for x in source.chunks(n, chunk_size=chunk, rng=rng):
+                    part, part_cells = _array_range(plan, x, counts_joint, counts_marg)
+                    done = _acc.merge_blocks(part, part_cells, x.shape[0], totals, totals_cells,
+                                             done)
+                    bar.update(x.shape[0])
+            except ValueError as exc:  # non-finite rows of an array given as ``source``
+                if wrapped:
+                    raise ValueError(f"source: {exc}") from None
+                raise
     finally:
         bar.close()
     return _finish(plan, counts_joint.sum(axis=0), counts_marg.sum(axis=0), totals, totals_cells)
@@ -333,14 +357,79 @@ class _Plan:
     kernel_args: tuple
 
 
-def _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit) -> _Plan:
-    if not isinstance(source, Source):
-        source = EmpiricalSource(source)
-    d = source.dim
+def _memory_estimate(levels, *, chunk: int, joint: bool, empirical: bool = False,
+                    threads: int | None = None) -> dict:
+    """Bytes :func:`stream_stats` allocates, by item, for ``levels`` (before any work).
+
+    Per thread: the joint histogram (``prod(levels)`` int64) and the marginal histograms
+    (``d * max(levels)``); per chunk: block partials of the cell sums (``chunk / BLOCK`` blocks of
+    ``d * max(levels) * 3`` float64) and, for array data, the chunk itself in float64.
+    """
+    nt = numba.get_num_threads() if threads is None else threads
+    d, top = len(levels), max(levels)
+    nblk = -(-chunk // _acc.BLOCK)
+    out = {
+        "joint histogram": nt * math.prod(levels) * 8 if joint else 0,
+        "marginal histograms": nt * d * top * 8,
+        "per-cell block partials": (nblk + 1) * d * top * 3 * 8,
+        "quantizer tables": 4 * d * top * 8,
+        "chunk data": 2 * chunk * d * 8 if empirical else 0,
+    }
+    return out
+
+
+def _fit_memory(levels, chunk, joint, empirical, max_memory):
+    """(chunk, joint) that fit ``max_memory``: shrink the chunk, then drop the joint histogram."""
+    budget = v.check_max_memory(max_memory)
+
+    def total(c, j):
+        return sum(_memory_estimate(levels, chunk=c, joint=j, empirical=empirical).values())
+
+    # per-chunk partials cost O(chunk / BLOCK * d * max(levels)) whatever the chunk, but one huge
+    # allocation per chunk is slow (page faults): keep them under PART_LIMIT as well
+    def part(c):
+        return _memory_estimate(levels, chunk=c, joint=False)["per-cell block partials"]
+
+    while chunk > _acc.BLOCK and (total(chunk, joint) > budget or part(chunk) > PART_LIMIT):
+        chunk = max(_acc.BLOCK, (chunk // 2) // _acc.BLOCK * _acc.BLOCK)
+    if joint and total(chunk, joint) > budget and total(chunk, False) <= budget:
+        import warnings
+
+        need = _memory_estimate(levels, chunk=chunk, joint=True)["joint histogram"]
+        warnings.warn(f"the joint histogram of {math.prod(levels)} codes needs "
+                      f"{v.format_bytes(need)} over the max_memory budget "
+                      f"{v.format_bytes(budget)}; computing marginal statistics only "
+                      "(entropy_bits, usage and perplexity will be NaN)", RuntimeWarning,
+                      stacklevel=4)
+        joint = False
+    est = _memory_estimate(levels, chunk=chunk, joint=joint, empirical=empirical)
+    if sum(est.values()) > budget:
+        worst = max(est, key=est.get)
+        v.check_memory(f"stream_stats with levels up to {max(levels)}", sum(est.values()),
+                       budget, hint=f"the largest item is the {worst} ({v.format_bytes(est[worst])}); "
+                       "use fewer levels per dimension")
+    return chunk, joint
+
+
+def _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit,
+               max_memory=None) -> _Plan:
     n = v.check_int("n", n, minimum=1)
+    if n > v.INT64_MAX:
+        raise ValueError(f"n = {n} is beyond int64 (max {v.INT64_MAX}); counts could not be kept")
     chunk = v.check_int("chunk_size", chunk_size, minimum=1) if chunk_size is not None else 1 << 20
     chunk = -(-chunk // _acc.BLOCK) * _acc.BLOCK
     joint_limit = v.check_int("joint_limit", joint_limit, minimum=1)
+    budget = v.check_max_memory(max_memory)
+    qlevels = _quantizer_levels(quantizer)
+    # refuse before a data file is read; the joint histogram is decided below
+    _fit_memory(qlevels, chunk, False, not isinstance(source, Source) or source._affine is None,
+                budget)
+    if not isinstance(source, Source):
+        try:
+            source = EmpiricalSource(source)
+        except (ValueError, TypeError) as exc:  # name the argument of this function
+            raise type(exc)(f"source: {exc}") from None
+    d = source.dim
     scale_v = v.per_dim("scale", scale, d, positive=True)
     exact32 = (isinstance(source, EmpiricalSource) and source._data.dtype == np.float32
                and (scale_v == 1.0).all())
@@ -350,7 +439,8 @@ def _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit) ->
     if isinstance(source, EmpiricalSource) and n > source.n_rows:
         raise ValueError(f"n = {n} exceeds the {source.n_rows} rows of the data")
     size = math.prod(levels)
-    joint = size <= joint_limit
+    chunk, joint = _fit_memory(tuple(levels), chunk, size <= joint_limit,
+                               source._affine is None, budget)
     basis = np.cumprod([1, *levels[:-1]], dtype=np.int64)
     nthr = np.array([L - 1 for L in levels], dtype=np.int64)
     args = (scale_v, *_enc.cell_tables(thr, nthr), nthr, codes, recon, has_recon, mode, bconst,

@@ -465,7 +465,8 @@ def fsq_awgn_channel(levels, snr_db, *, dim=None, eps: float = 1e-3, symmetric: 
     12
     """
     fsq = FSQ(levels, eps=eps, symmetric=symmetric)
-    snr_db = v.check_real("snr_db", snr_db)
+    # beyond +-3000 dB the noise power under- or overflows float64
+    snr_db = v.check_real("snr_db", snr_db, minimum=-3000.0, maximum=3000.0)
     codes = _real_codes(fsq)
     sigma = math.sqrt(_code_power(codes) / 10.0 ** (snr_db / 10.0))
     sqs = fsq_code_quantizers(fsq)

@@ -40,6 +40,7 @@ from .._lazy import lazy_module
 optimize = lazy_module("scipy.optimize")
 
 from .. import _validation as v
+from ._zero_rate import _e0_at_infinity
 from ._channels import (DiscreteChannel, check_channel, check_input_distribution,
                        log_base_factor)
 
@@ -391,7 +392,10 @@ def zero_rate_limit(W, *, base=2) -> float:
 def sphere_packing_exponent_result(W, R, *, base=2, rho_max: float = 1e6) -> ExponentResult:
     r"""Sphere-packing exponent :math:`E_{sp}(R) = \sup_{\rho\ge0}\max_q[E_0(\rho,q)-\rho R]`.
 
-    ``inf`` for :math:`R \le R_\infty` (:func:`zero_rate_limit`). The supremum over
+    ``inf`` for :math:`R \le R_\infty` (:func:`zero_rate_limit`), except at :math:`R = 0 =
+    R_\infty`, where the finite limit :math:`\lim_{\rho\to\infty}\max_q E_0(\rho, q) =
+    \max_q -\log\sum_{y} \prod_x W(y|x)^{q(x)}` (outputs reachable from every input; Shannon,
+    Gallager & Berlekamp 1967, eq. (1.09)) is returned with ``rho = inf``. The supremum over
     :math:`\rho` is searched on ``[0, rho_max]``; a maximizer at ``rho_max`` raises (the rate is
     too close to :math:`R_\infty` for the search).
 
@@ -424,6 +428,10 @@ def sphere_packing_exponent_result(W, R, *, base=2, rho_max: float = 1e6) -> Exp
     R = _check_rate(R, ch, factor)
     rho_max = v.check_real("rho_max", rho_max, minimum=1.0)
     r_inf = zero_rate_limit(ch)
+    if R == 0.0 and r_inf == 0.0:
+        # E0(rho, q) increases with rho: the supremum at R = 0 is the limit rho -> infinity
+        val, q = _e0_at_infinity(ch.W)
+        return ExponentResult(val * factor, 0.0, math.inf, q, "sphere_packing", _base_value(base))
     if R <= r_inf:
         n = ch.n_inputs
         return ExponentResult(math.inf, R * factor, math.inf, np.full(n, 1.0 / n),

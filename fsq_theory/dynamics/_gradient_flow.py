@@ -455,6 +455,8 @@ def gradient_flow(fsq: FSQ, z0, t, *, kind: str = "cosine", space: str = "code",
     y = sol.y.T.reshape((times.size,) + shape)
     if space == "code":
         u, z = y, _inverse_bound(bm, y)
+        # the bound saturates in float64 (|z| >~ 9): at t = 0 the latent is known, not inverted
+        z[times == 0.0] = arr
     else:
         z, u = y, bm.derivatives(y)[0]
     return GradientFlow(times, z, u, space, kind, int(sol.nfev))

@@ -60,16 +60,24 @@ def make_figure(name: str, *, outdir="figures", quick: bool = False, seed: int =
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .._files import atomic_output
+
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():  # refused before the computation, not after
+        raise ValueError(f"outdir {str(out)!r} exists and is not a directory")
     m = importlib.import_module(f"{__name__}.{name}")
     with _single_threaded_blas():
         df = m.compute(quick=quick, seed=seed)
         fig = m.plot(df)
-    out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {ext: out / f"{name}.{ext}" for ext in ("png", "pdf", "csv")}
-    df.to_csv(paths["csv"], index=False, float_format="%.12g")
-    fig.savefig(paths["png"], dpi=150, bbox_inches="tight")
+    with atomic_output(paths["csv"], "w") as fh:
+        df.to_csv(fh, index=False, float_format="%.12g")
+    with atomic_output(paths["png"]) as fh:
+        fig.savefig(fh, format="png", dpi=150, bbox_inches="tight")
     # fixed metadata keeps the PDF byte-stable across runs
-    fig.savefig(paths["pdf"], bbox_inches="tight", metadata={"CreationDate": None, "Producer": None})
+    with atomic_output(paths["pdf"]) as fh:
+        fig.savefig(fh, format="pdf", bbox_inches="tight",
+                    metadata={"CreationDate": None, "Producer": None})
     plt.close(fig)
     return paths

@@ -358,7 +358,7 @@ def information_flow(quantizer, source, *, noise=None, noise_scale: float = 0.0,
 
 def information_flow_empirical(quantizer, x, *, noise=None, noise_scale: float = 0.0, scale=1.0,
                                noise_domain: str = "latent", base=2,
-                               chunk_size: int = 4096) -> InformationFlow:
+                               chunk_size: int = 4096, max_memory=None) -> InformationFlow:
     r""":math:`I(X;Z)` for an empirical source (samples ``x``), with a standard error.
 
     For the empirical measure :math:`\mu_n` of ``x`` the result is exact:
@@ -379,6 +379,10 @@ def information_flow_empirical(quantizer, x, *, noise=None, noise_scale: float =
         Encoder noise, its scale and domain, encoder gain and logarithm base.
     chunk_size : int, keyword-only
         Rows per block (memory ``chunk_size * |C|`` floats).
+    max_memory : int, keyword-only, optional
+        Budget in bytes (default: half the physical memory): ``chunk_size`` is reduced to fit
+        (the result does not depend on it), and a codebook whose single row does not fit is
+        refused with the bytes needed, before any work.
 
     Returns
     -------
@@ -418,7 +422,13 @@ def information_flow_empirical(quantizer, x, *, noise=None, noise_scale: float =
             P = (Pi[:, :, None] * P[:, None, :]).reshape(rows.shape[0], -1)
         return P
 
-    pz = np.zeros(int(np.prod([ch.sq.n_cells for ch in chans])))
+    size = math.prod(ch.sq.n_cells for ch in chans)
+    budget = v.check_max_memory(max_memory)
+    per_row = 3 * size * 8  # p(z|x) of a row, its product intermediate and the KL terms
+    v.check_memory(f"information_flow_empirical with a codebook of {size} codes",
+                   per_row + 2 * size * 8, budget, hint="use a smaller quantizer")
+    chunk_size = max(1, min(chunk_size, (budget - 2 * size * 8) // per_row))
+    pz = np.zeros(size)
     h_rows = np.empty(n)
     for r0 in range(0, n, chunk_size):
         P = joint(arr[r0:r0 + chunk_size])

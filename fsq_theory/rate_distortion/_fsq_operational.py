@@ -81,7 +81,8 @@ PANTER_DITE_GAUSSIAN = np.sqrt(3) * np.pi / 2
 
 
 def _e_cosh4(g):
-    return (3 + 4 * np.exp(2 * g * g) + np.exp(8 * g * g)) / 8
+    with np.errstate(over="ignore"):  # inf for large g: the caller refuses it
+        return (3 + 4 * np.exp(2 * g * g) + np.exp(8 * g * g)) / 8
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,9 @@ def tanh_compander_limits(gain=None, *, eps: float = 1e-3) -> TanhCompanderLimit
     g = _optimal_gain() if gain is None else v.check_real("gain", gain, minimum=0.0,
                                                           strict_minimum=True)
     ec4 = _e_cosh4(g)
+    if not np.isfinite(ec4):  # E[cosh^4(gX)] grows like exp(8 g^2): beyond float64 near g = 9.4
+        raise ValueError(f"gain must be small enough for E[cosh^4(gain X)] to be finite in "
+                         f"float64 (gain < about 9.4), got {g!r}")
     l2d = ec4 / (3 * (1 + eps) ** 2 * g * g)
     phi = lambda x: np.exp(-x * x / 2) / np.sqrt(2 * np.pi)  # noqa: E731
     # log cosh(t) = |t| + log1p(exp(-2|t|)) - log 2, stable for large |t|

@@ -103,14 +103,17 @@ def level_table(max_level: int = 64, *, decoder: str = "grid", eps: float = 1e-3
     decoder = v.resolve_decoder(decoder, reconstruction, owner="level_table")
     import pandas as pd
 
-    max_level = v.check_int("max_level", max_level, minimum=2)
+    max_level = v.check_size("max_level", v.check_int("max_level", max_level, minimum=2), 512)
     D, H, G = _table(max_level, decoder, float(eps))
     Ls = np.arange(2, max_level + 1)
     return pd.DataFrame({"L": Ls, "mse": D[2:], "entropy_bits": H[2:], "gain": G[2:],
                          "fixed_rate": np.log2(Ls)})
 
 
-def _multisets(d, budget, lo, hi):
+MAX_CANDIDATES = 1_000_000  # level lists optimal_levels enumerates before refusing (seconds)
+
+
+def _multisets(d, budget, lo, hi, limit=MAX_CANDIDATES):
     """Non-increasing integer lists of length d in [lo, hi] with product <= budget."""
     out = []
     cur = []
@@ -118,6 +121,10 @@ def _multisets(d, budget, lo, hi):
     def rec(k, cap, rem):
         if k == d:
             out.append(tuple(cur))
+            if len(out) > limit:
+                raise ValueError(f"codebook_size = {budget} with {d} dimensions and levels in "
+                                 f"[{lo}, {hi}] has more than {limit:,} level lists to compare; "
+                                 "give a smaller codebook_size, max_level or fewer dimensions")
             return
         # the remaining d - k - 1 entries need at least lo each
         top = min(cap, rem // lo ** (d - k - 1))

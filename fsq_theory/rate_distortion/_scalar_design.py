@@ -257,7 +257,7 @@ def lloyd_max(n: int, dist=None, *, tol: float = 1e-14, max_iter: int = 200) -> 
     >>> round(float(lloyd_max(2).points[1]), 6), round(float(np.sqrt(2 / np.pi)), 6)
     (0.797885, 0.797885)
     """
-    n = v.check_int("n", n, minimum=1)
+    n = v.check_size("n", v.check_int("n", n, minimum=1), 256)
     dist = _check_dist(dist)
     tol = v.check_real("tol", tol, minimum=0.0, strict_minimum=True)
     max_iter = v.check_int("max_iter", max_iter, minimum=1)
@@ -360,7 +360,7 @@ def optimal_uniform(n: int, dist=None, *, center: float | None = None) -> Scalar
     >>> round(float(np.diff(q.points)[0]), 4), round(quantizer_performance(q).mse, 5)
     (0.586, 0.03744)
     """
-    n = v.check_int("n", n, minimum=1)
+    n = v.check_size("n", v.check_int("n", n, minimum=1), 256)
     dist = _check_dist(dist)
     c = float(dist.mean()) if center is None else v.check_real("center", center)
     if n == 1:
@@ -430,6 +430,8 @@ def uniform_threshold_quantizer(step: float, dist=None, *, offset: float = 0.0,
     offset = v.check_real("offset", offset)
     tail = v.check_real("tail", tail, minimum=0.0, strict_minimum=True, maximum=0.5)
     lo, hi = float(dist.ppf(tail)), float(dist.isf(tail))
+    if not (hi - lo) / step <= 10_000_000:  # also catches inf for a subnormal step
+        raise ValueError(f"step = {step!r} needs {(hi - lo) / step:.3g} cells; choose a larger step")
     j0 = int(np.ceil((lo - offset) / step - 0.5))
     j1 = int(np.floor((hi - offset) / step - 0.5))
     if j1 - j0 > 10_000_000:

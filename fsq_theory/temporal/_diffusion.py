@@ -133,7 +133,7 @@ def beta_schedule(kind: str = "linear", T: int = 1000, *, beta_start: float = 1e
     """
     if kind not in ("linear", "cosine"):
         raise ValueError(f"kind must be 'linear' or 'cosine', got {kind!r}")
-    T = v.check_int("T", T, minimum=1)
+    T = v.check_size("T", v.check_int("T", T, minimum=1), 64)
     if kind == "linear":
         b0 = v.check_real("beta_start", beta_start, minimum=0.0, strict_minimum=True,
                           maximum=1.0)

@@ -24,6 +24,8 @@ LINEWIDTH_IN = 472.03 / 72  # \linewidth of paper/main.tex (11pt article, 2.5 cm
 
 # the columns that identify one plotted point; a duplicate is a series appended twice
 POINT_KEYS = {
+    "alternatives": ["table", "source", "quantizer", "rate", "dim", "kind", "reference",
+                     "component"],
     "diffusion_tokens": ["panel", "series", "x"],
     "dynamics_flow": ["panel", "kind", "label", "traj", "x", "y"],
     "error_exponents": ["channel", "snr_db", "kind", "rate"],

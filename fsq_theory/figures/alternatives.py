@@ -85,9 +85,9 @@ _STYLE = {"fsq": ("C0", "o"), "fsq_centroid": ("C0", "o"), "fsq_grid": ("C0", "x
 
 
 def plot(df: pd.DataFrame):
-    import matplotlib.pyplot as plt
+    from ..plotting import subplots
 
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), gridspec_kw=dict(width_ratios=[1, 1.5, 1]))
+    fig, axes = subplots(3, 1, height=10.5, gridspec_kw=dict(height_ratios=[1, 1.1, 1]))
     ax = axes[0]
     ver = df[df.table == "verdict"]
     for q, g in ver.groupby("quantizer", sort=False):
@@ -98,7 +98,7 @@ def plot(df: pd.DataFrame):
     ax.text(8, 1.6, "cube space-filling 1.53 dB", ha="right", fontsize=7, color="0.4")
     ax.set(xlabel="fixed rate (bits/dim)", ylabel="10 log10(D / D(R))  [dB]",
            title="(a) Gaussian, exact: price of the product grid")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, ncol=2)
     ax.grid(alpha=0.3)
 
     ax = axes[1]
@@ -118,10 +118,12 @@ def plot(df: pd.DataFrame):
         c = _STYLE.get(q, (f"C{(j + 5) % 10}", "o"))[0]
         ax.bar(xs, ys, width, yerr=es, color=c, label=q.replace("_", " "))
     ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels([f"{s}\nn={int(d)}, R={r:g}" for s, d, r in groups], fontsize=6.5)
+    short = {"gaussian": "Gauss", "laplace": "Laplace", "ar1_0.9": "AR(1)"}
+    ax.set_xticklabels([f"{short.get(s, s)}\nn={int(d)}\nR={r:g}" for s, d, r in groups],
+                       fontsize=7)
     ax.set(ylabel="gap to D(R) [dB] (Laplace: to the SLB)",
            title="(b) measured, equal fixed rate (mean +- 2 SE)")
-    ax.legend(fontsize=6.5, ncol=3)
+    ax.legend(fontsize=7, ncol=4)
     ax.grid(alpha=0.3, axis="y")
 
     ax = axes[2]
@@ -138,10 +140,8 @@ def plot(df: pd.DataFrame):
         ax.bar(range(len(bars)), vals, bottom=bottom, color=f"C{k}", label=c.replace("_", " "))
         bottom += vals
     ax.set_xticks(range(len(bars)))
-    ax.set_xticklabels([f"{q.replace('lattice_', '')}\n{s}" for s, q in bars], fontsize=6.5,
-                       rotation=90)
+    ax.set_xticklabels([f"{q.replace('lattice_', '')}\n{s}" for s, q in bars], fontsize=7)
     ax.set(ylabel="high-resolution gap to D(R) [dB]", title="(c) the loss, split (n = 8)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, ncol=2, loc="upper right")
     ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
     return fig

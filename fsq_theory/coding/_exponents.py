@@ -23,11 +23,8 @@ Maximization over :math:`q` at fixed :math:`\rho`: :math:`E_0` is maximized by m
 convex function :math:`F(q) = \sum_y \alpha_y^{1+\rho}`, :math:`\alpha_y = \sum_x q(x)W(y|x)^{1/(1+\rho)}`
 (Gallager 1968, Thm 5.6.5), with Arimoto's multiplicative iteration (Arimoto, IEEE Trans. IT-22,
 1976) and a certified duality gap from the linearization bound
-:math:`F^* \ge F(q) + \min_x \partial_x F - q\cdot\nabla F`.
-
-Source coding (Jelinek 1968; Csiszár & Körner 2011, Thm 2.15): fixed-rate block coding of an
-i.i.d. source :math:`P` at rate :math:`R > H(P)` has optimal error exponent
-:math:`e(R) = \min_{Q: H(Q)\ge R} D(Q\|P)`.
+:math:`F^* \ge F(q) + \min_x \partial_x F - q\cdot\nabla F`. (Source coding exponents:
+``_source_coding``.)
 """
 
 from __future__ import annotations
@@ -36,13 +33,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from .._lazy import lazy_module
-optimize = lazy_module("scipy.optimize")
 
 from .. import _validation as v
+from .._lazy import lazy_module
+from ._channels import DiscreteChannel, check_channel, check_input_distribution, log_base_factor
 from ._zero_rate import _e0_at_infinity
-from ._channels import (DiscreteChannel, check_channel, check_input_distribution,
-                       log_base_factor)
+
+optimize = lazy_module("scipy.optimize")
 
 __all__ = ['gallager_e0', 'ExponentResult', 'random_coding_exponent', 'random_coding_exponent_result', 'sphere_packing_exponent', 'sphere_packing_exponent_result', 'expurgated_exponent', 'expurgated_exponent_result', 'critical_rate', 'cutoff_rate', 'zero_rate_limit']
 

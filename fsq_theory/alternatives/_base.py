@@ -20,6 +20,20 @@ class Quantizer(abc.ABC):
     has a finite ``codebook_size`` and ``rate_bits = log2 |C|`` per vector; an entropy-coded
     (unbounded) one reports ``codebook_size = None`` and ``rate_bits = nan`` and is rated by
     the entropy of its indices (:meth:`index_entropy_bits`).
+
+    Attributes
+    ----------
+    dim : int
+        Dimension of the rows quantized.
+
+    Examples
+    --------
+    >>> from fsq_theory.alternatives import lfq
+    >>> q = lfq(2)  # the sign of each coordinate: 4 codewords
+    >>> isinstance(q, Quantizer), q.codebook_size, q.rate_bits, q.rate_bits_per_dim
+    (True, 4, 2.0, 1.0)
+    >>> q.encode([[0.3, -2.0], [-1.0, 0.5]]).tolist()
+    [1, 2]
     """
 
     dim: int

@@ -31,6 +31,21 @@ class RDReference:
     vector source (Gaussian: reverse water-filling on the covariance eigenvalues) and
     ``"slb"`` when it is the Shannon lower bound :math:`2^{2(h - R)}/(2\pi e)` (a lower bound on
     D(R), so gaps against it are upper bounds on the true gaps).
+
+    Attributes
+    ----------
+    kind : str
+        ``"rd"`` (exact D(R)) or ``"slb"`` (Shannon lower bound).
+    eigenvalues : ndarray or None
+        Covariance eigenvalues of the Gaussian source (variance units); None for ``"slb"``.
+    h_bits : float
+        Mean differential entropy per coordinate, bits per dimension.
+
+    Examples
+    --------
+    >>> ref = rd_reference(GaussianSource(dim=1))
+    >>> ref.kind, ref.dr(1.0), ref.rd(0.25)  # D(R) = 2^(-2R) for N(0, 1)
+    ('rd', 0.25, 1.0)
     """
 
     kind: str
@@ -56,9 +71,27 @@ class RDReference:
 
 
 def rd_reference(source) -> RDReference:
-    r"""The R(D) reference of a :class:`~fsq_theory.sources.GaussianSource` (exact, water-filling
-    over the eigenvalues of its covariance) or a source with independent coordinates and a
-    closed-form marginal (Shannon lower bound with :math:`h = \frac1n\sum_i h(X_i)`).
+    r"""The R(D) reference of a Gaussian source (exact) or a Laplace source (Shannon lower bound).
+
+    A :class:`~fsq_theory.sources.GaussianSource` gets the exact D(R), reverse water-filling
+    over the eigenvalues of its covariance; a :class:`~fsq_theory.sources.LaplaceSource`
+    (independent coordinates with a closed-form marginal) gets the Shannon lower bound with
+    :math:`h = \frac1n\sum_i h(X_i)`.
+
+    Parameters
+    ----------
+    source : GaussianSource or LaplaceSource
+        The source whose R(D) the operational points are compared with.
+
+    Returns
+    -------
+    RDReference
+        ``kind="rd"`` for a Gaussian source, ``"slb"`` for a Laplace source.
+
+    Raises
+    ------
+    TypeError
+        ``source`` is of another type.
 
     Examples
     --------
@@ -83,10 +116,26 @@ def ar1_block_source(rho, n, *, variance=1.0) -> GaussianSource:
     :class:`~fsq_theory.sources.GaussMarkovSource` (``dim=1``), drawn independently per block
     so that Monte-Carlo standard errors are exact.
 
+    Parameters
+    ----------
+    rho : float
+        Lag-one correlation :math:`\rho`, in (-1, 1).
+    n : int
+        Block length (dimension of the returned source), ``n >= 1``.
+    variance : float, keyword-only
+        Stationary variance :math:`\sigma^2 > 0` of the process.
+
+    Returns
+    -------
+    GaussianSource
+        Zero-mean ``n``-dimensional Gaussian with covariance :math:`\sigma^2\rho^{|i-j|}`.
+
     Examples
     --------
     >>> ar1_block_source(0.9, 3).cov[0].round(2).tolist()
     [1.0, 0.9, 0.81]
+    >>> ar1_block_source(0.5, 2, variance=2.0).cov.tolist()
+    [[2.0, 1.0], [1.0, 2.0]]
     """
     rho = v.check_real("rho", rho)
     if not -1.0 < rho < 1.0:
@@ -270,10 +319,26 @@ def renyi_entropy_bits(dist, alpha) -> float:
     of a scalar density (closed form for the normal and Laplace, quadrature otherwise);
     :math:`\alpha = 1` gives the Shannon differential entropy.
 
+    Parameters
+    ----------
+    dist : frozen scipy.stats distribution
+        Scalar density :math:`f` (normal and Laplace in closed form, any other by quadrature
+        over its support).
+    alpha : float
+        Order :math:`\alpha > 0`.
+
+    Returns
+    -------
+    float
+        :math:`h_\alpha(f)` in bits.
+
     Examples
     --------
     >>> round(renyi_entropy_bits(stats.norm(), 1/3) - renyi_entropy_bits(stats.norm(), 1), 4)
     0.4674
+    >>> # N(0, 1), alpha = 2: h_2 = log2(2 sqrt(pi)) = 1.825748
+    >>> round(renyi_entropy_bits(stats.norm(), 2), 6)
+    1.825748
     """
     a = v.check_real("alpha", alpha, minimum=0.0, strict_minimum=True)
     if a == 1.0:
@@ -297,13 +362,31 @@ def compander_l2d(dist=None, *, eps=1e-3) -> tuple[float, float]:
     Bennett's integral for the compander :math:`c(x) = \tanh(g x)` onto :math:`(-1, 1)` with
     :math:`L` cells of width :math:`2/((1+\epsilon)L)`:
     :math:`L^2 D \to E[\cosh^4(gX)] / (3 g^2 (1+\epsilon)^2)`, minimized over :math:`g`
-    (finite only where :math:`E\cosh^4(gX)` is). Returns ``(l2d, g)``.
+    (finite only where :math:`E\cosh^4(gX)` is).
+
+    Parameters
+    ----------
+    dist : frozen scipy.stats distribution, optional
+        Scalar source density (default N(0, 1)).
+    eps : float, keyword-only
+        FSQ bound margin :math:`\epsilon \ge 0` (default 1e-3, FSQ's default).
+
+    Returns
+    -------
+    l2d : float
+        :math:`\lim_{L\to\infty} L^2 D` at the best gain, in units of ``dist``'s variance
+        times :math:`L^2`.
+    g : float
+        The minimizing gain :math:`g` (inverse units of ``dist``).
 
     Examples
     --------
     >>> l2d, g = compander_l2d(stats.norm())
     >>> round(l2d, 4)  # = tanh_compander_limits().l2d
     2.8216
+    >>> l2d0, g0 = compander_l2d(stats.norm(), eps=0.0)  # same gain, (1 + eps)^2 larger
+    >>> round(g0, 4) == round(g, 4), round(l2d0 / l2d, 6)
+    (True, 1.002001)
     """
     dist = stats.norm() if dist is None else dist
     eps = v.check_real("eps", eps, minimum=0.0)
@@ -351,6 +434,8 @@ def loss_decomposition(dist=None, *, dim=8, rho=0.0, lattice=None, eps=1e-3):
         AR(1) correlation of the blocks (Gaussian only).
     lattice : str, keyword-only
         Lattice of dimension ``dim`` (default :data:`DEFAULT_LATTICE`).
+    eps : float, keyword-only
+        FSQ bound margin of the compander (see :func:`compander_l2d`).
 
     Returns
     -------

@@ -162,6 +162,18 @@ def lfq(dim, dist=None) -> FSQQuantizer:
     Decision threshold 0 (any gain gives the same cells); reconstruction by the centroids of
     the half-lines under ``dist`` (default N(0, 1): :math:`\pm\sqrt{2/\pi}`).
 
+    Parameters
+    ----------
+    dim : int
+        Number of coordinates (one bit each), ``dim >= 1``.
+    dist : frozen scipy.stats distribution, optional
+        Marginal of every coordinate, for the centroids (default N(0, 1)).
+
+    Returns
+    -------
+    FSQQuantizer
+        ``2**dim`` codewords, rate ``dim`` bits per vector.
+
     References
     ----------
     L. Yu et al., "Language model beats diffusion - tokenizer is key to visual generation"
@@ -172,6 +184,8 @@ def lfq(dim, dist=None) -> FSQQuantizer:
     >>> q = lfq(2)
     >>> q.quantize([[0.3, -2.0]]).round(4).tolist()
     [[0.7979, -0.7979]]
+    >>> lfq(3).codebook_size, lfq(3).rate_bits
+    (8, 3.0)
     """
     dim = v.check_int("dim", dim, minimum=1)
     return FSQQuantizer.for_distribution([2] * dim, dist, symmetric=True)

@@ -205,6 +205,14 @@ class NSMEstimate:
     n_samples : int
     table : float
         Conway and Sloane's value (:data:`NSM_TABLE`).
+
+    Examples
+    --------
+    >>> est = normalized_second_moment("Z", 20_000, dim=1, rng=0)  # the cube: G = 1/12
+    >>> est.lattice, est.dim, est.n_samples, round(est.table, 6)
+    ('Z', 1, 20000, 0.083333)
+    >>> bool(abs(est.z) < 4)
+    True
     """
 
     lattice: str

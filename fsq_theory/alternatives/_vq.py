@@ -157,6 +157,16 @@ class ResidualVQ(Quantizer):
     ----------
     stages : sequence of Quantizer
         Fixed-rate quantizers of equal ``dim``; the product of their sizes must fit in int64.
+
+    Examples
+    --------
+    >>> rvq = ResidualVQ([CodebookQuantizer([[-1.0], [1.0]]),
+    ...                   CodebookQuantizer([[-0.5], [0.5]])])
+    >>> rvq.codebook_size, rvq.rate_bits
+    (4, 2.0)
+    >>> x = [[1.4], [-0.6]]  # 1.4 -> 1 + 0.5 (index 1 + 2*1); -0.6 -> -1 + 0.5 (index 0 + 2*1)
+    >>> rvq.encode(x).tolist(), rvq.quantize(x).ravel().tolist()
+    ([3, 2], [1.5, -0.5])
     """
 
     def __init__(self, stages):

@@ -129,6 +129,16 @@ class GainFit:
         ``log2 prod(levels)``, bits per vector.
     decoder : str
     symmetric : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).standard_normal((2000, 2))
+    >>> fit = best_gain_per_dimension(x, [3, 3])
+    >>> fit.levels, round(fit.fixed_rate, 4), fit.decoder  # log2(9) bits per vector
+    ((3, 3), 3.1699, 'grid')
+    >>> fit.gains.round(3).tolist(), round(fit.mean_mse, 4), round(fit.entropy_rate, 3)
+    ([4.135, 4.128], 0.298, 2.717)
     """
 
     levels: tuple

@@ -30,6 +30,15 @@ class Report:
         PNG bytes of each figure, by name.
     paths : dict of str to Path or None
         Files written (``html``, ``json`` and one per figure), None when ``out`` was None.
+
+    Examples
+    --------
+    A report is what :func:`report` returns (its example computes one); the container alone:
+
+    >>> r = Report(document={"verdict": "The tokens carry 4.60 of the 4.64 bits.",
+    ...                      "warnings": []}, html="<!DOCTYPE html>", figures={}, paths=None)
+    >>> r.verdict, r.warnings, r["verdict"] is r.verdict
+    ('The tokens carry 4.60 of the 4.64 bits.', [], True)
     """
 
     document: dict = field(repr=False)

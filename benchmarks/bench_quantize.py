@@ -67,20 +67,15 @@ def bench_encode(rows, repeat):
     t_tw *= 8
     res.append(("numpy parity-exact twin (float64 tanh)", t_tw, t_tw / t_k,
                 bool((naive.fsq_indices(cells, LEVELS) == idx[: rows // 8]).all())))
-    try:
+    from fsq_theory._bench import torch_formula  # the one torch transcription of the formula
+
+    formula = torch_formula(LEVELS)
+    if formula is None:
+        res.append(("torch not installed (skipped)", float("nan"), float("nan"), ""))
+    else:
         import torch
 
         zt = torch.from_numpy(z)
-        L = torch.tensor(LEVELS, dtype=torch.int32)
-        basis = torch.cumprod(torch.tensor([1] + LEVELS[:-1]), 0)
-
-        def formula(x):
-            half_l = (L - 1) * (1 + 1e-3) / 2
-            offset = torch.where(L % 2 == 0, 0.5, 0.0)
-            shift = torch.atanh(offset / half_l)
-            level = torch.round(torch.tanh(x + shift) * half_l - offset)
-            return ((level + L // 2) * basis).sum(-1).round().long()
-
         t_te, it = best_of(lambda: formula(zt), repeat)
         res.append((f"torch {torch.__version__} eager", t_te, t_te / t_k, float((it.numpy() == idx).mean())))
         try:
@@ -90,8 +85,6 @@ def bench_encode(rows, repeat):
             res.append(("torch.compile", t_tc, t_tc / t_k, float((ic.numpy() == idx).mean())))
         except Exception as exc:  # inductor needs a C++ toolchain; report rather than fail
             res.append((f"torch.compile unavailable: {type(exc).__name__}", float("nan"), float("nan"), ""))
-    except ImportError:
-        res.append(("torch not installed (skipped)", float("nan"), float("nan"), ""))
     print(f"\nencode: {rows:,} x 4 float32, levels {LEVELS}, {os.cpu_count()} cpus")
     print(f"{'implementation':<42}{'M rows/s':>10}{'kernel speed-up':>17}  agreement with reference")
     for name, t, ratio, agree in res:

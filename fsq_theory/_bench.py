@@ -45,13 +45,13 @@ def _copy_kernel():
     return copy
 
 
-def _torch_encode(levels):
-    """torch.compile of the reference formula (vector-quantize-pytorch FSQ, default mode), or a
-    reason string when torch or its compiler is unavailable."""
+def torch_formula(levels):
+    """The reference FSQ formula (vector-quantize-pytorch, default mode, eps = 1e-3) as an eager
+    torch function of a float tensor (n, d) -> int64 indices; None when torch is absent."""
     try:
         import torch
     except ImportError:
-        return None, "torch not installed"
+        return None
     L = torch.tensor(levels, dtype=torch.int32)
     basis = torch.cumprod(torch.tensor([1, *levels[:-1]]), 0)
 
@@ -61,6 +61,17 @@ def _torch_encode(levels):
         shift = torch.atanh(offset / half_l)
         level = torch.round(torch.tanh(x + shift) * half_l - offset)
         return ((level + L // 2) * basis).sum(-1).round().long()
+
+    return formula
+
+
+def _torch_encode(levels):
+    """torch.compile of :func:`torch_formula`, or a reason string when torch or its compiler is
+    unavailable."""
+    formula = torch_formula(levels)
+    if formula is None:
+        return None, "torch not installed"
+    import torch
 
     try:
         comp = torch.compile(formula)

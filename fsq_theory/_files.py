@@ -156,12 +156,9 @@ def atomic_path(path):
     (KeyboardInterrupt and :class:`Interrupted` included) the temporary file is removed and
     ``path`` is left as it was.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"output path {str(path)!r} is a directory")
+    # the same checks as before a run (replacing is the caller's decision here, hence force)
+    path = check_output_path(path, force=True)
     parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise ValueError(f"output directory {str(parent)!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     _LIVE_TEMPS.add(tmp)
     try:

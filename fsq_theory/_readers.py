@@ -130,8 +130,13 @@ def _native(arr: np.ndarray) -> np.ndarray:
 _NATIVE = "<" if np.little_endian else ">"
 
 
-def _load_npy(path: Path, budget: int) -> np.ndarray:
-    where = f"data file {_name(path)}"
+def npy_layout(path, where: str):
+    """``(dtype, shape, fortran_order, data offset)`` of a .npy file, checked without reading
+    the data: header parsed by hand (never unpickled), object/structured/non-real dtypes
+    refused, and the file size must equal header + data (truncation, trailing bytes).
+
+    For readers that stream the rows themselves (the report); ValueError naming ``where``.
+    """
     with open(path, "rb") as fh:
         dtype, shape, fortran, offset = _read_npy_header(fh, where)
     _check_dtype(dtype, where)
@@ -143,6 +148,13 @@ def _load_npy(path: Path, budget: int) -> np.ndarray:
     if have > nbytes:
         raise ValueError(f"{where} has {have - nbytes} bytes after the data its header declares "
                          f"(shape {shape} of {dtype}); it is not a valid .npy file")
+    return dtype, shape, fortran, offset
+
+
+def _load_npy(path: Path, budget: int) -> np.ndarray:
+    where = f"data file {_name(path)}"
+    dtype, shape, fortran, offset = npy_layout(path, where)
+    nbytes = math.prod(shape) * dtype.itemsize
     if math.prod(shape) == 0:
         return np.zeros(shape, dtype=dtype.newbyteorder("="))
     arr = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,

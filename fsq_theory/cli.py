@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _cli_args as args_t
+
 __all__ = ["main"]
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
@@ -26,51 +28,7 @@ EXIT_CODES = """exit status:
   130  interrupted (SIGINT, Ctrl-C); previous outputs are left as they were
   143  terminated (SIGTERM); previous outputs are left as they were"""
 
-INT64_MAX = 2 ** 63 - 1
 LONG_RUN_SECONDS = 60.0  # print a time estimate when a run is expected to take longer
-
-
-def _levels(text: str) -> list[int]:
-    tokens = [t.strip() for t in text.split(",")]
-    if any(t == "" for t in tokens):
-        raise argparse.ArgumentTypeError(
-            f"--levels must be comma-separated integers without empty entries, got {text!r}")
-    try:
-        return [int(t) for t in tokens]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--levels must be comma-separated integers, got {text!r}") from None
-
-
-def _count(text: str) -> int:
-    try:
-        value = float(text)
-        exact = int(text) if text.strip().lstrip("+").isdigit() else None
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a count like 1000000 or 1e9, got {text!r}") from None
-    if not math.isfinite(value) or not value.is_integer() or value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer count, got {text!r}")
-    out = exact if exact is not None else int(value)
-    if out > INT64_MAX:
-        raise argparse.ArgumentTypeError(f"count {text!r} is beyond int64 (max {INT64_MAX})")
-    return out
-
-
-def _floats(text: str) -> list[float] | float:
-    try:
-        vals = [float(t) for t in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
-    return vals[0] if len(vals) == 1 else vals
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
 
 
 def _err(args, message: str) -> None:
@@ -80,10 +38,10 @@ def _err(args, message: str) -> None:
 
 
 def _add_fsq_args(p):
-    p.add_argument("--levels", type=_levels, required=True, help="levels per dimension, e.g. 8,5,5,5")
+    p.add_argument("--levels", type=args_t.levels, required=True, help="levels per dimension, e.g. 8,5,5,5")
     p.add_argument("--symmetric", action="store_true", help="symmetry-preserving FSQ variant")
     p.add_argument("--eps", type=float, default=1e-3, help="bound margin of the default mode (1e-3)")
-    p.add_argument("--chunk-size", type=_count, default=1 << 20, help="rows per chunk (2**20)")
+    p.add_argument("--chunk-size", type=args_t.count, default=1 << 20, help="rows per chunk (2**20)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--force", action="store_true", help="replace existing output files")
 
@@ -340,14 +298,14 @@ def build_parser() -> argparse.ArgumentParser:
                                    "histogram entropy, usage, perplexity, distortion.")
     s.add_argument("--source", choices=_SOURCES, default="gaussian")
     s.add_argument("--dim", type=int, default=None, help="source dimension (default: len(levels))")
-    s.add_argument("-n", type=_count, default=10**6, help="number of vectors (1e9 accepted)")
+    s.add_argument("-n", type=args_t.count, default=10**6, help="number of vectors (1e9 accepted)")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--variance", type=_floats, default=1.0, help="per-dimension variance (v or v1,v2,..)")
-    s.add_argument("--scale", type=_floats, default=1.0, help="encoder gain: z = scale * x")
+    s.add_argument("--variance", type=args_t.floats, default=1.0, help="per-dimension variance (v or v1,v2,..)")
+    s.add_argument("--scale", type=args_t.floats, default=1.0, help="encoder gain: z = scale * x")
     s.add_argument("--rho", type=float, default=0.9, help="AR(1) correlation for gauss-markov")
     s.add_argument("--json", help="write the statistics as JSON here (strict JSON: null + reason)")
     s.add_argument("--scheduler", metavar="ADDRESS", help="run on this dask.distributed scheduler")
-    s.add_argument("--max-seconds", type=_seconds, default=None,
+    s.add_argument("--max-seconds", type=args_t.seconds, default=None,
                    help="refuse a run estimated to take longer (estimated when n * sum(levels) "
                         "* dim > 2e10)")
     _add_fsq_args(s)

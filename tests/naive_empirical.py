@@ -1,4 +1,4 @@
-"""Plain-numpy twins of the numba kernels of ``fsq_theory.empirical._kernels``."""
+"""Plain-numpy twins of the numba kernels of ``fsq_theory._kernels.particles``."""
 
 import numpy as np
 from scipy.special import logsumexp

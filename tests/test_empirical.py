@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.linalg import toeplitz
 
-from fsq_theory.empirical import _kernels as K
+from fsq_theory._kernels import particles as K
 from fsq_theory.empirical import knn_entropy, rd_sandwich, sample_size_curve
 from fsq_theory.empirical._particles import particle_slopes
 from fsq_theory.rate_distortion import gauss_markov_rd, reverse_water_filling

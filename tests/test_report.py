@@ -323,6 +323,8 @@ def test_cli_report(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, match", [
     (["--levels", "5,x"], "--levels"),
+    (["--levels", "5,,5"], "without empty entries"),  # the same parser as the other subcommands
+    (["--levels", "5,5,5", "--sample-size", "1e30"], "beyond int64"),
     (["--levels", "5,5"], "levels has 2 entries"),
     (["--levels", "5,5,5", "--scale", "1", "--fit-scale"], "not allowed"),
     (["--levels", "5,5,5", "--scale", "-1"], "scale"),
@@ -400,3 +402,19 @@ def test_progress_bar_over_all_passes(capsys):
     assert "report:" in err and "row" in err
     report(x, [5, 5], rng=0, progress=False, kmeans=False)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"garbage", "is not a .npy file"),
+    (None, "pickled Python objects"),  # an object array: refused, never unpickled
+])
+def test_cli_refuses_bad_npy_through_the_package_reader(tmp_path, capsys, content, match):
+    path = tmp_path / "bad.npy"
+    if content is None:
+        np.save(path, np.array([[1, "a"]], dtype=object), allow_pickle=True)
+    else:
+        path.write_bytes(content)
+    assert main(["report", str(path), "--levels", "5,5", "--out", str(tmp_path / "o"),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and match in err

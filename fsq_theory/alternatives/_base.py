@@ -12,6 +12,17 @@ from .. import _validation as v
 __all__ = ["Quantizer"]
 
 
+def as_rows(x, dim: int, name: str = "x") -> np.ndarray:
+    """``x`` as a C-contiguous float64 (N, dim) array (a 1-D array is N rows when dim = 1);
+    ValueError/TypeError naming ``name`` otherwise. Shared by every quantizer of this topic."""
+    arr = v.as_real_array(name, x)
+    if arr.ndim == 1 and dim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[1] != dim:
+        raise ValueError(f"{name} must have shape (N, {dim}), got shape {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
 class Quantizer(abc.ABC):
     r"""A vector quantizer :math:`Q = \beta \circ \alpha` of ``dim``-dimensional rows.
 
@@ -74,12 +85,7 @@ class Quantizer(abc.ABC):
 
     # --- shared validation -----------------------------------------------------------------
     def _rows(self, x, name="x") -> np.ndarray:
-        arr = v.as_real_array(name, x)
-        if arr.ndim == 1 and self.dim == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2 or arr.shape[1] != self.dim:
-            raise ValueError(f"{name} must have shape (N, {self.dim}), got shape {arr.shape}")
-        return np.ascontiguousarray(arr, dtype=np.float64)
+        return as_rows(x, self.dim, name)
 
     def _indices(self, indices, name="indices") -> np.ndarray:
         idx = v.as_index_array(name, indices)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import _validation as v
 from .._kernels import lattice as _k
-from ._base import Quantizer
+from ._base import Quantizer, as_rows
 from ._vq import CodebookQuantizer
 
 __all__ = ["LatticeQuantizer", "NSMEstimate", "NSM_TABLE", "normalized_second_moment",
@@ -136,12 +136,7 @@ class LatticeQuantizer:
         return f"LatticeQuantizer({self._name!r}, scale={self._scale!r}{extra})"
 
     def _rows(self, x, name="x"):
-        arr = v.as_real_array(name, x)
-        if arr.ndim == 1 and self.dim == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2 or arr.shape[1] != self.dim:
-            raise ValueError(f"{name} must have shape (N, {self.dim}), got shape {arr.shape}")
-        return np.ascontiguousarray(arr, dtype=np.float64)
+        return as_rows(x, self.dim, name)
 
     def _run(self, rows, want_int=False, want_dist=False):
         N = rows.shape[0]

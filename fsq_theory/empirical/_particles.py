@@ -56,7 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from . import _kernels as _k
+from .._kernels import particles as _k
 
 _LN2 = np.log(2.0)
 

@@ -9,37 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .. import _cli_args as args_t
+
 PROG = "fsq-theory report"
-
-
-def _levels(text: str) -> list[int]:
-    try:
-        vals = [int(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--levels must be comma-separated integers, got {text!r}") from None
-    if not vals:
-        raise argparse.ArgumentTypeError(f"--levels must list at least one integer, got {text!r}")
-    return vals
-
-
-def _scale(text: str):
-    try:
-        vals = [float(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--scale must be a number or comma-separated numbers, got {text!r}") from None
-    if not vals:
-        raise argparse.ArgumentTypeError(f"--scale must not be empty, got {text!r}")
-    return vals[0] if len(vals) == 1 else vals
-
-
-def _count(text: str) -> int:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a count like 262144 or 2e5, got {text!r}") from None
-    if not value.is_integer() or value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer count, got {text!r}")
-    return int(value)
 
 
 def _one_line_error(parser):
@@ -62,17 +34,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "sandwich and what to change.")
     p.add_argument("latents", help="latents file: .npy (streamed), .npz or .csv, shape (n, d)")
     p.add_argument("--key", default=None, help="array name inside an .npz holding several arrays")
-    p.add_argument("--levels", type=_levels, required=True, help="levels per dimension, e.g. 8,5,5,5")
+    p.add_argument("--levels", type=args_t.levels, required=True, help="levels per dimension, e.g. 8,5,5,5")
     p.add_argument("--symmetric", action="store_true", help="symmetry-preserving FSQ variant")
     p.add_argument("--eps", type=float, default=1e-3, help="bound margin of the default mode (1e-3)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--scale", type=_scale, default=None,
+    g.add_argument("--scale", type=args_t.floats, default=None,
                    help="encoder gain z = scale * x: one number or one per dimension (default 1)")
     g.add_argument("--fit-scale", action="store_true",
                    help="fit one gain minimizing mse_latent_centroid instead")
     p.add_argument("--out", default="fsq-report", help="output directory (default ./fsq-report)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sample, bootstrap and k-means")
-    p.add_argument("--sample-size", type=_count, default=1 << 18,
+    p.add_argument("--sample-size", type=args_t.count, default=1 << 18,
                    help="rows sampled for the searches and estimators (262144)")
     p.add_argument("--no-kmeans", action="store_true", help="skip the k-means VQ baseline")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

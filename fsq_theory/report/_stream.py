@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._readers import npy_layout
 from ..sources import EmpiricalSource
 
 CHUNK_ROWS = 1 << 18
@@ -52,20 +53,9 @@ class Rows:
             raise ValueError("latents must have at least one column")
 
     def _open_npy(self):
-        try:
-            with open(self.path, "rb") as fh:
-                version = np.lib.format.read_magic(fh)
-                if version == (1, 0):
-                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-                else:
-                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-                offset = fh.tell()
-        except (ValueError, OSError) as exc:
-            raise ValueError(f"latents file {str(self.path)!r} is not a readable .npy: {exc}") from None
-        if dtype.hasobject:
-            raise ValueError(f"latents file {str(self.path)!r} holds pickled objects; refusing to load it")
-        if dtype.kind not in "fiu":
-            raise TypeError(f"latents must hold real numbers, got dtype {dtype}")
+        # the package's .npy checks (no pickle, real dtype, size = header + data), then our own
+        # streaming reads: a memory map would count every page read towards the resident set
+        dtype, shape, fortran, offset = npy_layout(self.path, f"latents file {str(self.path)!r}")
         if len(shape) != 2:
             raise ValueError(f"latents file {str(self.path)!r} must hold a 2-D array (rows x dims), "
                              f"got shape {shape}")
@@ -75,10 +65,6 @@ class Rows:
             # column-major rows are not contiguous on disk; a memmap is the only sane reader
             self._array = np.load(self.path, mmap_mode="r", allow_pickle=False)
             return
-        need = offset + self.n * self.d * dtype.itemsize
-        if os.path.getsize(self.path) < need:
-            raise ValueError(f"latents file {str(self.path)!r} is truncated: header promises "
-                             f"{need} bytes, file has {os.path.getsize(self.path)}")
         self._offset = offset
 
     def describe(self) -> str:
@@ -150,7 +136,7 @@ class _StreamSource(EmpiricalSource):
     def __reduce__(self):  # pragma: no cover - never shipped to workers
         raise TypeError("a report stream source cannot be pickled")
 
-    def _chunks(self, n, chunk_size, seed):
+    def _chunks(self, n, chunk_size, key):
         for r0 in range(0, n, chunk_size):
             x = self._rows.read(r0, min(chunk_size, n - r0))
             yield x if self._transform is None else self._transform(x)

@@ -383,3 +383,11 @@ def test_docstring_examples(module):
     mod = importlib.import_module(f"fsq_theory.alternatives.{module}")
     result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("bad", [np.zeros(3), "normal", 2.0])
+def test_compander_l2d_refuses_what_is_not_a_distribution(bad):
+    from fsq_theory.alternatives import compander_l2d
+
+    with pytest.raises(TypeError, match="dist must be a frozen scipy.stats"):
+        compander_l2d(bad)

@@ -9,6 +9,7 @@ import numpy as np
 from scipy import integrate, optimize, stats
 
 from .. import _validation as v
+from ..cells import _check_dist
 from ..rate_distortion import differential_entropy, reverse_water_filling
 from ..sources import GaussianSource, LaplaceSource
 from ._fsq import FSQQuantizer, ResidualFSQQuantizer, lfq
@@ -388,7 +389,7 @@ def compander_l2d(dist=None, *, eps=1e-3) -> tuple[float, float]:
     >>> round(g0, 4) == round(g, 4), round(l2d0 / l2d, 6)
     (True, 1.002001)
     """
-    dist = stats.norm() if dist is None else dist
+    dist = _check_dist(dist)
     eps = v.check_real("eps", eps, minimum=0.0)
     sd = float(dist.std())
 

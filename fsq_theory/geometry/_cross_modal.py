@@ -134,7 +134,8 @@ def cross_token_pmf(sq_x, sq_y, rho, *, variance_x=1.0, variance_y=1.0) -> np.nd
 
     :math:`\Phi_2` the standard bivariate normal CDF at correlation :math:`\rho`
     (:func:`fsq_theory.temporal.bivariate_normal_cdf`). Cells in the upper half are evaluated on
-    the reflected pair :math:`(-X, -Y)`, so small tail masses keep their relative accuracy.
+    the reflected pair :math:`(-X, -Y)`, so the upper tail masses too are differences of small
+    CDF values; every entry has absolute accuracy ~1e-16 (against mpmath and SciPy's Genz BVN).
 
     Parameters
     ----------

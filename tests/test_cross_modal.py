@@ -185,12 +185,12 @@ def test_codebook_comparison_relations(rho, L):
     assert c.mse[shared] == pytest.approx(c.mse[sep], rel=1e-12)
     assert c.entropy_joint[shared] == pytest.approx(c.entropy_joint[sep], abs=1e-12)
     # a decoder that sees both tokens is never worse
-    assert c.mse[jd] <= c.mse[sep] + 1e-15
+    assert c.mse[jd] <= c.mse[sep] * (1 + 1e-12)
     # the joint entropy coder removes exactly I(K_X;K_Y) <= I(X;Y)
     assert c.entropy_separate[sep] - c.entropy_joint[sep] == pytest.approx(c.mi_tokens, abs=1e-12)
     assert c.mi_tokens <= c.mi_latents + 1e-15
     # the decorrelated FSQ tries (L, L) too, so it is never worse than separate codebooks
-    assert c.mse[dec] <= c.mse[sep] + 1e-15
+    assert c.mse[dec] <= c.mse[sep] * (1 + 1e-12)
     assert c.fixed_rate.max() <= 2 * math.log2(L) + 1e-12
     # nothing beats the Gaussian rate-distortion bound at its rate
     assert c.mse.min() >= c.rd_mse_fixed

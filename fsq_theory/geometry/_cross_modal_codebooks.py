@@ -25,7 +25,8 @@ decoder for its cells; distortion is MSE per scalar, :math:`\tfrac12(D_X + D_Y)`
 ``decorrelated``
     A joint quantizer: FSQ([L_U, L_V]) on the principal components :math:`(U, V)` of
     :math:`(X, Y)` (eigenvalues :math:`\lambda_1\ge\lambda_2`), each at its MSE-optimal gain, with
-    the best split :math:`L_U L_V \le L^2` (:math:`L_V = 1` drops :math:`V`); the rotation is
+    the best split :math:`L_U L_V \le L^2` (for each :math:`L_V \in \{1, 3, \dots, L\}` the
+    largest :math:`L_U`; :math:`L_V = 1` drops :math:`V`); the rotation is
     orthogonal, so the MSE is the same in both coordinate systems.
 
 The rates an entropy coder needs for the same tokens are reported too: per modality
@@ -139,11 +140,14 @@ def joint_decoder_mse(sq_x, sq_y, rho, *, variance_x=1.0, variance_y=1.0) -> tup
     r = _check_rho(rho)
     ex = _std_edges(_check_sq("sq_x", sq_x), float(variance_x))
     ey = _std_edges(_check_sq("sq_y", sq_y), float(variance_y))
-    Mx = _rect_first_moment(ex, ey, r)
-    My = _rect_first_moment(ey, ex, r).T
     ok = P > 0
-    dx = max(1.0 - float(np.sum(Mx[ok] ** 2 / P[ok])), 0.0) * float(variance_x)
-    dy = max(1.0 - float(np.sum(My[ok] ** 2 / P[ok])), 0.0) * float(variance_y)
+    Pz = np.where(ok, P, 1.0)
+    # a conditional mean lies in its cell: clipping it there bounds the error of cells whose
+    # mass (~1e-17, far off the diagonal at rho near 1) is below the absolute accuracy
+    cx = np.clip(_rect_first_moment(ex, ey, r) / Pz, ex[:-1, None], ex[1:, None])
+    cy = np.clip(_rect_first_moment(ey, ex, r).T / Pz, ey[None, :-1], ey[None, 1:])
+    dx = max(1.0 - float(np.sum(P[ok] * cx[ok] ** 2)), 0.0) * float(variance_x)
+    dy = max(1.0 - float(np.sum(P[ok] * cy[ok] ** 2)), 0.0) * float(variance_y)
     return dx, dy
 
 
@@ -273,14 +277,11 @@ class CodebookComparison:
 
 
 def _decorrelated(L: int, lam: np.ndarray):
-    """Best (L_U, L_V), L_U L_V <= L^2, L_V in {1} or >= 3, for independent N(0, lam_i)."""
+    """Best (L_U, L_V) with L_U L_V <= L^2 for independent N(0, lam_i): for each L_V in
+    {1, 3, ..., L} the largest L_U (default-mode FSQ needs L >= 3; one level sends nothing)."""
     best = None
-    for lu in range(L, L * L + 1):
-        lv = (L * L) // lu
-        if lv == 2:
-            lv = 1  # default-mode FSQ needs L >= 3; one level sends nothing
-        if lv > lu:
-            continue
+    for lv in [1] + list(range(3, L + 1)):
+        lu = (L * L) // lv
         d = lam[0] * _unit_fsq(lu)[1] + lam[1] * _unit_fsq(lv)[1]
         if best is None or d < best[0] - 1e-15:
             best = (d, lu, lv)

@@ -10,7 +10,8 @@ import pytest
 from scipy import stats
 
 from fsq_theory import FSQ, ScalarQuantizer
-from fsq_theory.geometry import (compare_codebooks, cross_modal_information, cross_token_pmf,
+from fsq_theory.geometry import (compare_codebooks, cross_modal_information,
+                                 cross_modal_information_cov, cross_token_pmf,
                                  joint_decoder_mse, simulate_cross_modal)
 from fsq_theory.rate_distortion import fsq_scalar_performance
 
@@ -245,5 +246,83 @@ def test_decorrelated_matches_direct_computation():
     (lambda: compare_codebooks(0.5, 5, variance_y=0.0), "variance_y"),
 ])
 def test_bad_input_names_the_argument(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+# --- general cross-covariance -------------------------------------------------------------------
+
+_COV = np.array([[2.0, 0.8, -0.5], [0.8, 1.0, 0.3], [-0.5, 0.3, 0.7]])
+
+
+def _rot(theta):
+    c, s = math.cos(theta), math.sin(theta)
+    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+
+
+def test_general_covariance_reduces_to_pairs_in_the_canonical_basis():
+    cov = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    g = cross_modal_information_cov(FSQ([5]), FSQ([8, 5]), cov, scale_y=[0.7, 1.0])
+    p = cross_modal_information(FSQ([5]), FSQ([8]), 0.9, scale_y=0.7)
+    assert g.mi_tokens == pytest.approx(p.mi_tokens, abs=1e-12)
+    assert g.mi_latents == pytest.approx(p.mi_latents, abs=1e-14)
+    assert g.entropy_y == pytest.approx(p.entropy_y + cross_modal_information(
+        FSQ([5]), FSQ([5]), 0.0).entropy_y, abs=1e-12)
+    # a scalar Y is the bivariate table itself
+    s = cross_modal_information_cov(FSQ([5]), FSQ([8]), cov[:2, :2], scale_y=0.7)
+    assert s.mi_tokens == pytest.approx(p.mi_tokens, abs=1e-15)
+
+
+def test_general_covariance_against_scipy_trivariate():
+    # SciPy's Genz quasi-Monte-Carlo trivariate CDF (error ~1e-8) on a few cells
+    fx, fy = FSQ([5]), FSQ([4, 6])
+    g = cross_modal_information_cov(fx, fy, _COV, scale_x=0.8, scale_y=[1.0, 1.3])
+    assert g.joint_pmf.sum() == pytest.approx(1.0, abs=1e-12)
+    mvn = stats.multivariate_normal(np.zeros(3), _COV, abseps=1e-10, releps=1e-10)
+    ex = np.clip(fx.scalar_quantizers(0.8)[0].cell_edges, -50, 50)
+    sq = fy.scalar_quantizers([1.0, 1.3])
+    e1, e2 = (np.clip(q.cell_edges, -50, 50) for q in sq)
+    for i, j, k in [(2, 1, 3), (0, 0, 0), (4, 3, 5), (1, 2, 1)]:
+        ref = mvn.cdf([ex[i + 1], e1[j + 1], e2[k + 1]], lower_limit=[ex[i], e1[j], e2[k]])
+        assert g.joint_pmf[i, j + 4 * k] == pytest.approx(ref, abs=1e-7)
+    # the Y margin of the integrated table is the exact bivariate Y pmf
+    py = cross_token_pmf(sq[0], sq[1], 0.3 / math.sqrt(0.7), variance_y=0.7).T.ravel()
+    np.testing.assert_allclose(g.joint_pmf.sum(axis=0), py, atol=1e-12)
+
+
+def test_general_covariance_monte_carlo_and_data_processing():
+    fx, fy = FSQ([5]), FSQ([4, 6])
+    g = cross_modal_information_cov(fx, fy, _COV, scale_x=0.8, scale_y=[1.0, 1.3])
+    assert g.mi_tokens <= min(g.mi_latents, g.entropy_x, g.entropy_y)
+    rng = np.random.default_rng(5)
+    n = 400_000
+    Z = rng.multivariate_normal(np.zeros(3), _COV, size=n)
+    kx = fx.encode(0.8 * Z[:, :1])
+    ky = fy.encode(Z[:, 1:] * np.array([1.0, 1.3]))
+    J = np.bincount(kx * 24 + ky, minlength=120).reshape(5, 24) / n
+    nz = J > 0
+    pmi = np.log2(J[nz] / np.outer(J.sum(axis=1), J.sum(axis=0))[nz])
+    mi = float((J[nz] * pmi).sum()) - (nz.sum() - 5 - 24 + 1) / (2 * n * math.log(2))
+    se = math.sqrt((float((J[nz] * pmi ** 2).sum()) - float((J[nz] * pmi).sum()) ** 2) / n)
+    assert abs(mi - g.mi_tokens) < 4 * se
+
+
+def test_rotation_changes_token_information_not_latent_information():
+    cov = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    rs = [cross_modal_information_cov(FSQ([5]), FSQ([5, 5]), _rot(t) @ cov @ _rot(t).T)
+          for t in (0.0, math.pi / 8, math.pi / 4)]
+    assert [r.mi_latents for r in rs] == pytest.approx([rs[0].mi_latents] * 3, abs=1e-12)
+    assert rs[0].mi_tokens > rs[1].mi_tokens > rs[2].mi_tokens
+    assert rs[2].canonical_correlation == pytest.approx(0.9, abs=1e-12)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: cross_modal_information_cov(FSQ([5, 5]), FSQ([5]), np.eye(3)), "fsq_x"),
+    (lambda: cross_modal_information_cov(FSQ([5]), FSQ([5, 5, 5]), np.eye(4)), "fsq_y"),
+    (lambda: cross_modal_information_cov(FSQ([5]), FSQ([5]), np.eye(3)), "cov"),
+    (lambda: cross_modal_information_cov(FSQ([5]), FSQ([5]), [[1, 1], [1, 1]]), "cov"),
+    (lambda: cross_modal_information_cov(FSQ([5]), FSQ([5]), [[1, 0.5], [0.4, 1]]), "cov"),
+])
+def test_general_bad_input(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()

@@ -188,6 +188,7 @@ STRATEGIES = {
     "simulate_cross_modal": S(lambda: dict(fsq_x=_fsq(), fsq_y=_fsq(), rho=0.5, n=2000, rng=0), "n", count=True),
     "compare_codebooks": S(lambda: dict(rho=0.5, levels=5), "rho"),
     "joint_decoder_mse": S(lambda: dict(sq_x=_sq(), sq_y=_sq(), rho=0.5), "rho"),
+    "cross_modal_information_cov": S(lambda: dict(fsq_x=F.FSQ([5]), fsq_y=_fsq(), cov=np.array([[1.0, 0.5, 0.2], [0.5, 1.0, 0.1], [0.2, 0.1, 1.0]])), "cov"),
 }
 
 

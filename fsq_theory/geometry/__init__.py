@@ -5,8 +5,9 @@ entropy and mutual-information estimators, the information flow through FSQ, and
 information the tokens keep about the source's parameters.
 
 Private modules: ``_wasserstein``, ``_information``, ``_information_flow``, ``_fisher``,
-``_cross_modal`` (token information of two correlated modalities), ``_cross_modal_codebooks``
-(shared against separate codebooks).
+``_cross_modal`` (token information of two correlated modalities), ``_cross_modal_general``
+(the same for a general cross-covariance in small dimensions), ``_cross_modal_codebooks`` (shared
+against separate codebooks).
 """
 from ._wasserstein import (W2Estimate, w2_1d, w2_gaussian,
                            w2_quantization, w2_quantization_pot)
@@ -19,6 +20,7 @@ from ._fisher import (FisherEstimate, FisherInformation, continuous_fisher_infor
 from ._cross_modal import (CrossModalInformation, CrossModalMC, cross_modal_information,
                            cross_token_pmf, simulate_cross_modal)
 from ._cross_modal_codebooks import CodebookComparison, compare_codebooks, joint_decoder_mse
+from ._cross_modal_general import CrossModalGaussian, cross_modal_information_cov
 
 __all__ = ['W2Estimate', 'w2_1d', 'w2_gaussian',
     'w2_quantization', 'w2_quantization_pot', 'ENTROPY_ESTIMATORS', 'EntropyEstimate',
@@ -28,4 +30,4 @@ __all__ = ['W2Estimate', 'w2_1d', 'w2_gaussian',
     'continuous_fisher_information', 'fisher_information', 'fisher_information_mc',
     'fisher_rao_distance', 'CrossModalInformation', 'CrossModalMC', 'cross_modal_information',
     'cross_token_pmf', 'simulate_cross_modal', 'CodebookComparison', 'compare_codebooks',
-    'joint_decoder_mse']
+    'joint_decoder_mse', 'CrossModalGaussian', 'cross_modal_information_cov']

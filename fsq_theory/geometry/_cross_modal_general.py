@@ -214,8 +214,12 @@ def cross_modal_information_cov(fsq_x, fsq_y, cov, *, scale_x=1.0, scale_y=1.0,
     P = np.clip(P, 0.0, None).reshape(sqx.n_cells, -1)
     px = np.diff(special.ndtr(ex))
     mi = max(float(kl_nats(P, np.outer(P.sum(axis=1), P.sum(axis=0)))), 0.0) / lb
-    ml = 0.5 * math.log(S[0, 0] * np.linalg.det(S[1:, 1:]) / np.linalg.det(S)) / lb
+    # determinants of the correlation matrix: the covariance's own may overflow
+    sdall = np.sqrt(np.diag(S))
+    corr = S / np.outer(sdall, sdall)
+    ml = 0.5 * (np.linalg.slogdet(corr[1:, 1:])[1] - np.linalg.slogdet(corr)[1]) / lb
     rho_c = math.sqrt(max(0.0, 1.0 - math.exp(-2.0 * ml * lb)))
+    ml = max(float(ml), 0.0)
     return CrossModalGaussian(mi, ml, float(entropy_nats(px)) / lb,
                               float(entropy_nats(Py)) / lb, mi / ml if ml > 0 else 0.0, rho_c,
                               P, lb)

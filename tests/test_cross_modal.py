@@ -81,7 +81,7 @@ def test_sign_quantizers_closed_form(rho):
 # --- the inequalities ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("L", [3, 5, 8, 16])
-@pytest.mark.parametrize("gain", [0.3, 1.0, 2.5])
+@pytest.mark.parametrize("gain", [0.1, 0.3, 1.0, 2.5])
 def test_data_processing_chain(L, gain):
     for rho in (-0.9, 0.05, 0.5, 0.9, 0.999):
         r = cross_modal_information(FSQ([L]), FSQ([L]), rho, scale_x=gain, scale_y=gain)
@@ -215,6 +215,21 @@ def test_shared_codebook_pays_for_unequal_scales():
         / (np.bincount(kx, minlength=5) + np.bincount(ky, minlength=5))
     err = 0.5 * ((x - pts[kx]) ** 2 + (y - pts[ky]) ** 2)
     assert abs(err.mean() - c.mse[1]) < 4 * err.std() / math.sqrt(x.size) + 1e-4
+
+
+def test_relative_distortion():
+    # each modality in its own scale: everything but the shared codebook is scale-free
+    a = compare_codebooks(0.7, 5, variance_y=9.0, distortion="relative")
+    b = compare_codebooks(0.7, 5, distortion="relative")
+    for k in (0, 2, 3):
+        assert a.mse[k] == pytest.approx(b.mse[k], rel=1e-9)
+    assert a.rd_mse_fixed == pytest.approx(b.rd_mse_fixed, rel=1e-12)
+    assert b.mse[1] == pytest.approx(b.mse[0], rel=1e-12)
+    costs = [compare_codebooks(0.5, 5, variance_y=s * s, distortion="relative").mse[1]
+             for s in (1.0, 2.0, 4.0, 10.0)]
+    assert costs == sorted(costs) and costs[-1] > 2.5 * costs[0]
+    with pytest.raises(ValueError, match="distortion"):
+        compare_codebooks(0.5, 5, distortion="l1")
 
 
 def test_decorrelated_matches_direct_computation():

@@ -332,9 +332,9 @@ def cross_modal_information(fsq_x, fsq_y, rho, *, scale_x=1.0, scale_y=1.0, vari
     for i in range(n):
         ex, ey = _std_edges(sqx[i], vx[i]), _std_edges(sqy[i], vy[i])
         P = _pair_pmf(ex, ey, float(r[i]))
-        p, q = np.diff(special.ndtr(ex)), np.diff(special.ndtr(ey))
-        # relative entropy of the joint to the product of its margins: non-negative term by term
-        # in the limit, and exactly 0 at rho = 0 where P = p q
+        # margins of the table itself: an upper-tail cell whose ndtr difference rounds to 0 has
+        # a (reflected) mass of ~1e-20 in P, and log(P / 0) would be infinite
+        p, q = P.sum(axis=1), P.sum(axis=0)
         mi_k[i] = 0.0 if r[i] == 0 else max(float(kl_nats(P, np.outer(p, q))), 0.0) / lb
         eta_x[i] = _explained_variance(sqx[i], vx[i])
         eta_y[i] = _explained_variance(sqy[i], vy[i])

@@ -163,33 +163,36 @@ def _unit_fsq(L: int) -> tuple[float, float, float]:
     return g, _centroid_mse(e), float(entropy_nats(np.diff(special.ndtr(e))))
 
 
-def _shared_mse_xy(L: int, g: float, sx: float, sy: float) -> tuple[float, float]:
-    """MSEs of one FSQ([L]) at gain g on N(0, sx^2) and N(0, sy^2), one point per token."""
+def _shared_mse_xy(L: int, g: float, sx: float, sy: float, wx: float = 1.0,
+                   wy: float = 1.0) -> tuple[float, float]:
+    """MSEs of one FSQ([L]) at gain g on N(0, sx^2) and N(0, sy^2), one point per token (the
+    minimizer of wx D_X + wy D_Y: the weighted centroid of the two modalities in the cell)."""
     t = FSQ([L]).scalar_quantizers(g)[0].cell_edges
     px, mx = _moments(t / sx)
     py, my = _moments(t / sy)
     mx, my = sx * mx, sy * my
-    w = px + py
+    w = wx * px + wy * py
     ok = w > 0
-    point = np.where(ok, (mx + my) / np.where(ok, w, 1.0), 0.0)
+    point = np.where(ok, (wx * mx + wy * my) / np.where(ok, w, 1.0), 0.0)
     # E (X - y_k)^2 summed over cells = var - 2 sum y m + sum y^2 p, for each modality
     dx = sx * sx - 2 * np.sum(point * mx) + np.sum(point ** 2 * px)
     dy = sy * sy - 2 * np.sum(point * my) + np.sum(point ** 2 * py)
     return float(dx), float(dy)
 
 
-def _shared_mse(L: int, g: float, sx: float, sy: float) -> float:
-    return 0.5 * sum(_shared_mse_xy(L, g, sx, sy))
+def _shared_mse(L: int, g: float, sx: float, sy: float, wx: float, wy: float) -> float:
+    dx, dy = _shared_mse_xy(L, g, sx, sy, wx, wy)
+    return 0.5 * (wx * dx + wy * dy)
 
 
-def _best_shared_gain(L: int, sx: float, sy: float) -> float:
+def _best_shared_gain(L: int, sx: float, sy: float, wx: float, wy: float) -> float:
     # the optimum lies between the two modalities' own optimal gains
     g0 = _unit_fsq(L)[0]
     lo, hi = math.log(g0 / max(sx, sy)) - 0.5, math.log(g0 / min(sx, sy)) + 0.5
     grid = np.linspace(lo, hi, 41)
-    vals = [_shared_mse(L, math.exp(x), sx, sy) for x in grid]
+    vals = [_shared_mse(L, math.exp(x), sx, sy, wx, wy) for x in grid]
     k = int(np.argmin(vals))
-    res = optimize.minimize_scalar(lambda x: _shared_mse(L, math.exp(x), sx, sy),
+    res = optimize.minimize_scalar(lambda x: _shared_mse(L, math.exp(x), sx, sy, wx, wy),
                                    bounds=(grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]),
                                    method="bounded", options={"xatol": 1e-10})
     return math.exp(res.x if res.fun <= vals[k] else grid[k])
@@ -218,7 +221,8 @@ class CodebookComparison:
     entropy_separate : ndarray (4,)
         Sum of the two tokens' entropies (one entropy coder per token).
     mse : ndarray (4,)
-        :math:`\tfrac12(D_X + D_Y)`.
+        :math:`\tfrac12(D_X + D_Y)`, or :math:`\tfrac12(D_X/\sigma_X^2 + D_Y/\sigma_Y^2)` with
+        ``distortion="relative"``.
     mse_x, mse_y : ndarray (4,)
         :math:`D_X`, :math:`D_Y` (for ``decorrelated`` the MSE of the rotated reconstruction in
         X and Y coordinates).
@@ -227,7 +231,8 @@ class CodebookComparison:
     mi_tokens : float
         :math:`I(K_X;K_Y)` of the ``separate`` tokens: what a joint entropy coder saves.
     rd_mse_fixed : float
-        Gaussian bound: the smallest MSE per scalar at rate ``fixed_rate[0]`` per pair.
+        Gaussian bound: the smallest distortion (in the unit of ``mse``) at rate
+        ``fixed_rate[0]`` per pair.
     rho : float
         Correlation of the pair.
     variances : tuple of float
@@ -288,7 +293,7 @@ def _decorrelated(L: int, lam: np.ndarray):
     return best
 
 
-def compare_codebooks(rho, levels, *, variance_x=1.0, variance_y=1.0,
+def compare_codebooks(rho, levels, *, variance_x=1.0, variance_y=1.0, distortion="mse",
                       base="bits") -> CodebookComparison:
     r"""Shared against separate FSQ codebooks for a correlated Gaussian pair, at equal fixed rate.
 
@@ -309,6 +314,13 @@ def compare_codebooks(rho, levels, *, variance_x=1.0, variance_y=1.0,
         Levels :math:`L` per modality, 3 <= L <= 64.
     variance_x, variance_y : float, keyword-only
         :math:`\sigma_X^2, \sigma_Y^2 > 0`.
+    distortion : {"mse", "relative"}, keyword-only
+        ``"mse"`` (default): :math:`\tfrac12(D_X + D_Y)` in squared source units.
+        ``"relative"``: :math:`\tfrac12(D_X/\sigma_X^2 + D_Y/\sigma_Y^2)`, each modality in its
+        own scale; this is the MSE problem of the standardized pair, so ``decorrelated`` then
+        rotates the standardized latents, :math:`D(R)` water-fills the eigenvalues
+        :math:`1\pm\rho` of the correlation matrix, and the ``shared`` gain and points minimize
+        the weighted sum. ``mse_x``, ``mse_y`` are then relative too.
     base : float or {"bits", "nats"}, keyword-only
         Logarithm base of the rates (default bits).
 
@@ -347,8 +359,12 @@ def compare_codebooks(rho, levels, *, variance_x=1.0, variance_y=1.0,
     for name, val in (("variance_x", vx), ("variance_y", vy)):
         if not math.isfinite(val) or not 1e-150 < val < 1e150:
             raise ValueError(f"{name} must be finite and within 1e-150 .. 1e150, got {val!r}")
+    if distortion not in ("mse", "relative"):
+        raise ValueError(f"distortion must be 'mse' or 'relative', got {distortion!r}")
+    rel = distortion == "relative"
     lb = v.log_base(base)
     sx, sy = math.sqrt(vx), math.sqrt(vy)
+    wx, wy = (1.0 / vx, 1.0 / vy) if rel else (1.0, 1.0)
     g0, d0, h0 = _unit_fsq(L)
     # separate: each modality at its own optimal gain (scale invariance of the Gaussian)
     sqx, sqy = (FSQ([L]).scalar_quantizers(g0 / s)[0] for s in (sx, sy))
@@ -357,18 +373,20 @@ def compare_codebooks(rho, levels, *, variance_x=1.0, variance_y=1.0,
     mi_k = max(2 * h0 - h_joint_sep, 0.0)
     jx, jy = joint_decoder_mse(sqx, sqy, r, variance_x=vx, variance_y=vy)
     # shared: one gain, one point per token
-    gs = g0 / sx if vx == vy else _best_shared_gain(L, sx, sy)
+    gs = g0 / sx if vx == vy else _best_shared_gain(L, sx, sy, wx, wy)
     tq = FSQ([L]).scalar_quantizers(gs)[0].cell_edges
     Ps = _pair_pmf(tq / sx, tq / sy, r)
     hs = (float(entropy_nats(Ps.sum(axis=1))), float(entropy_nats(Ps.sum(axis=0))))
-    shx, shy = (vx * d0, vy * d0) if vx == vy else _shared_mse_xy(L, gs, sx, sy)
-    # decorrelated: principal components of the 2 x 2 covariance
-    c = r * sx * sy
-    lam = np.linalg.eigvalsh(np.array([[vx, c], [c, vy]]))[::-1].clip(min=0.0)
+    shx, shy = (vx * d0, vy * d0) if vx == vy else _shared_mse_xy(L, gs, sx, sy, wx, wy)
+    # decorrelated: principal components of the 2 x 2 covariance (of the correlation matrix for
+    # the relative distortion, whose MSE problem is that of the standardized pair)
+    cvx, cvy = (1.0, 1.0) if rel else (vx, vy)
+    c = r * math.sqrt(cvx * cvy)
+    lam = np.linalg.eigvalsh(np.array([[cvx, c], [c, cvy]]))[::-1].clip(min=0.0)
     d_dec, lu, lv = _decorrelated(L, lam)
     h_dec = _unit_fsq(lu)[2] + _unit_fsq(lv)[2]
     # per-coordinate MSE of the rotated reconstruction: D_X = cos^2 D_U + sin^2 D_V
-    vecs = np.linalg.eigh(np.array([[vx, c], [c, vy]]))[1][:, ::-1]
+    vecs = np.linalg.eigh(np.array([[cvx, c], [c, cvy]]))[1][:, ::-1]
     du, dv = lam[0] * _unit_fsq(lu)[1], lam[1] * _unit_fsq(lv)[1]
     dec_x = float(vecs[0, 0] ** 2 * du + vecs[0, 1] ** 2 * dv)
     dec_y = float(vecs[1, 0] ** 2 * du + vecs[1, 1] ** 2 * dv)
@@ -376,8 +394,10 @@ def compare_codebooks(rho, levels, *, variance_x=1.0, variance_y=1.0,
     fixed[3] = math.log(lu * lv)
     ent_joint = np.array([h_joint_sep, float(entropy_nats(Ps)), h_joint_sep, h_dec])
     ent_sep = np.array([2 * h0, sum(hs), 2 * h0, h_dec])
-    mse_x = np.array([vx * d0, shx, jx, dec_x])
-    mse_y = np.array([vy * d0, shy, jy, dec_y])
+    if rel:
+        dec_x, dec_y = dec_x * vx, dec_y * vy  # back to source units, weighted below
+    mse_x = np.array([vx * d0, shx, jx, dec_x]) * wx
+    mse_y = np.array([vy * d0, shy, jy, dec_y]) * wy
     gains = ((g0 / sx, g0 / sy), (gs, gs), (g0 / sx, g0 / sy),
              (_unit_fsq(lu)[0] / math.sqrt(lam[0]) if lam[0] > 0 else 1.0,
               _unit_fsq(lv)[0] / math.sqrt(lam[1]) if lam[1] > 0 else 1.0))

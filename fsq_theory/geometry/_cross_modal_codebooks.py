@@ -213,7 +213,8 @@ class CodebookComparison:
     levels : tuple of tuple of int
         Levels of the FSQ(s) of each scheme (``decorrelated``: :math:`(L_U, L_V)`).
     gains : tuple of tuple of float
-        Encoder gain per quantized coordinate (X, Y; or U, V).
+        Encoder gain per quantized coordinate (X, Y; or U, V; 0 for a component that is dropped,
+        :math:`L_V = 1`).
     fixed_rate : ndarray (4,)
         :math:`\log` of the number of index pairs the scheme can emit.
     entropy_joint : ndarray (4,)
@@ -399,8 +400,8 @@ def compare_codebooks(rho, levels, *, variance_x=1.0, variance_y=1.0, distortion
     mse_x = np.array([vx * d0, shx, jx, dec_x]) * wx
     mse_y = np.array([vy * d0, shy, jy, dec_y]) * wy
     gains = ((g0 / sx, g0 / sy), (gs, gs), (g0 / sx, g0 / sy),
-             (_unit_fsq(lu)[0] / math.sqrt(lam[0]) if lam[0] > 0 else 1.0,
-              _unit_fsq(lv)[0] / math.sqrt(lam[1]) if lam[1] > 0 else 1.0))
+             (_unit_fsq(lu)[0] / math.sqrt(lam[0]) if lam[0] > 0 else 0.0,
+              _unit_fsq(lv)[0] / math.sqrt(lam[1]) if lam[1] > 0 and lv > 1 else 0.0))
     rd = reverse_water_filling(np.maximum(lam, 1e-300), R=2 * math.log2(L)).mean_distortion
     return CodebookComparison(SCHEMES, ((L, L), (L, L), (L, L), (lu, lv)), gains, fixed / lb,
                               ent_joint / lb, ent_sep / lb, 0.5 * (mse_x + mse_y), mse_x, mse_y,

@@ -82,7 +82,7 @@ def _centroid_mse(edges: np.ndarray) -> float:
 
 
 def _rect_first_moment(ex: np.ndarray, ey: np.ndarray, r: float) -> np.ndarray:
-    r"""E[X; X in [ex_i, ex_{i+1}), Y in [ey_j, ey_{j+1})] for the standard pair at correlation r."""
+    """E[X; X in [ex_i, ex_i+1), Y in [ey_j, ey_j+1)] of the standard pair at correlation r."""
     s = math.sqrt((1.0 - r) * (1.0 + r))
     h, k = ex[:, None], ey[None, :]
     with np.errstate(invalid="ignore"):

@@ -186,6 +186,12 @@ STRATEGIES = {
     "simulate_hierarchy": S(lambda: dict(rq=_rq(), n=1000), "n", count=True),
     "best_gain": S(lambda: dict(rq=_rq()), "dim"),
     "optimize_stage_scales": S(lambda: dict(rq=_rq(), maxiter=20), "dim", slow=True),
+    "cross_token_pmf": S(lambda: dict(sq_x=_sq(), sq_y=_sq(), rho=0.5), "rho"),
+    "cross_modal_information": S(lambda: dict(fsq_x=_fsq(), fsq_y=_fsq(), rho=np.array([0.5, 0.9])), "rho"),
+    "simulate_cross_modal": S(lambda: dict(fsq_x=_fsq(), fsq_y=_fsq(), rho=0.5, n=2000, rng=0), "n", count=True),
+    "compare_codebooks": S(lambda: dict(rho=0.5, levels=5), "rho"),
+    "joint_decoder_mse": S(lambda: dict(sq_x=_sq(), sq_y=_sq(), rho=0.5), "rho"),
+    "cross_modal_information_cov": S(lambda: dict(fsq_x=F.FSQ([5]), fsq_y=_fsq(), cov=np.array([[1.0, 0.5, 0.2], [0.5, 1.0, 0.1], [0.2, 0.1, 1.0]])), "cov"),
 }
 
 

@@ -65,7 +65,7 @@ def lane_sum(a, n):
 @nb.njit(cache=True, error_model="numpy")
 def _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, recon, has_recon,
            bound_mode, bconst, basis, joint, counts_joint, counts_marg, part, part_cells, cells,
-           zcol, tmp, sub):
+           zcol, tmp, sub, jidx):
     """Accumulate one block; ``xt`` is (d, BLOCK) so that every loop runs along contiguous rows.
 
     ``part_cells[k, c]`` receives (count, mean, M2) of the source values in cell c of dimension k
@@ -73,7 +73,7 @@ def _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, reco
     :func:`._kernels.encode.tile_cells` on ``scale * x`` (``mode .. thr`` are its tables).
     Sums over the block's rows are :func:`lane_sum` sums, per-cell sums are over SUB
     interleaved accumulators; every elementwise loop is free of calls so that it vectorises
-    (``tmp`` (2, BLOCK) and ``sub`` (max levels * SUB, 3) are scratch).
+    (``tmp`` (2, BLOCK), ``sub`` (max levels * SUB, 3) and ``jidx`` (BLOCK) are scratch).
     Returns False, leaving the block half done, when a value is not finite.
     """
     d = xt.shape[0]
@@ -201,12 +201,18 @@ def _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, reco
         part[k, P_M2] = m2
         part[k, P_SSE_CODE] = sse_c
         part[k, P_SSE_SRC] = sse_s
-    if joint:
+    if joint:  # the index in vector loops over the dimensions, then the scattered increments
+        b0 = basis[0]
+        c0 = cells[0]
         for r in range(nb_rows):
-            idx = 0
-            for k in range(d):
-                idx += cells[k, r] * basis[k]
-            counts_joint[idx] += 1
+            jidx[r] = c0[r] * b0
+        for k in range(1, d):
+            bk = basis[k]
+            ck = cells[k]
+            for r in range(nb_rows):
+                jidx[r] += ck[r] * bk
+        for r in range(nb_rows):
+            counts_joint[jidx[r]] += 1
     return True
 
 
@@ -231,6 +237,7 @@ def stats_synthetic(kind, key0, key1, row0, nrows, mean, mat, full, scale, mode,
         zcol = np.empty(BLOCK)
         tmp = np.empty((2, BLOCK))
         sub = np.empty((table.shape[1] * SUB, 3))
+        jidx = np.empty(BLOCK, np.int64)
         for b in range(t, nblk, nt):
             r0 = b * BLOCK
             nb_rows = min(BLOCK, nrows - r0)
@@ -250,7 +257,7 @@ def stats_synthetic(kind, key0, key1, row0, nrows, mean, mat, full, scale, mode,
                         xt[k, r] = mk + sk * e[r * d + k]
             if not _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, recon,
                           has_recon, bound_mode, bconst, basis, joint, counts_joint[t],
-                          counts_marg[t], part[b], part_cells[b], cells, zcol, tmp, sub):
+                          counts_marg[t], part[b], part_cells[b], cells, zcol, tmp, sub, jidx):
                 ok[t] = False
                 break
     return ok.all()
@@ -275,6 +282,7 @@ def stats_array(xs, scale, mode, lo, invw, bmax, tab, thr, nthr, table, recon, h
         zcol = np.empty(BLOCK)
         tmp = np.empty((2, BLOCK))
         sub = np.empty((table.shape[1] * SUB, 3))
+        jidx = np.empty(BLOCK, np.int64)
         for b in range(t, nblk, nt):
             r0 = b * BLOCK
             nb_rows = min(nrows, r0 + BLOCK) - r0
@@ -283,7 +291,7 @@ def stats_array(xs, scale, mode, lo, invw, bmax, tab, thr, nthr, table, recon, h
                     xt[k, r] = np.float64(xs[r0 + r, k])
             if not _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, recon,
                           has_recon, bound_mode, bconst, basis, joint, counts_joint[t],
-                          counts_marg[t], part[b], part_cells[b], cells, zcol, tmp, sub):
+                          counts_marg[t], part[b], part_cells[b], cells, zcol, tmp, sub, jidx):
                 bad[t] = min(bad[t], r0)
                 break
     first = bad.min()

@@ -327,8 +327,10 @@ def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=Fa
                 done = _acc.merge_blocks(part, part_cells, m, totals, totals_cells, done)
                 bar.update(m)
         else:
-            # data rows go to the kernel as stored (float32 is converted there, not copied)
-            chunks = (_raw_rows(source, n, chunk) if isinstance(source, EmpiricalSource)
+            # data rows go to the kernel as stored (float32 is converted there, not copied),
+            # unless a subclass reads its rows its own way
+            raw = type(source)._chunks is EmpiricalSource._chunks
+            chunks = (_raw_rows(source, n, chunk) if raw
                       else source.chunks(n, chunk_size=chunk, rng=rng))
             try:
                 r0 = 0

@@ -101,3 +101,23 @@ def test_code_error_with_and_without_level_units(dtype):
     c = np.digitize(z, [-0.5, 0.5])
     np.testing.assert_allclose(st.mse_code_per_dim, ((z - np.array([-1.0, 0.0, 1.0])[c]) ** 2).mean(0),
                                rtol=1e-12)
+
+
+def test_subclass_reading_its_own_rows_is_streamed_through_its_chunks():
+    """EmpiricalSource subclasses that override _chunks (the report's file reader) keep a
+    stand-in _data; stream_stats must read their chunks, not _data."""
+    from fsq_theory.sources import EmpiricalSource
+
+    x = np.random.default_rng(5).standard_normal((9000, 4)).astype(np.float32)
+
+    class Reader(EmpiricalSource):
+        def __init__(self):
+            super().__init__(np.zeros((len(x), 4), np.float32))
+
+        def _chunks(self, n, chunk_size, key):
+            for r0 in range(0, n, chunk_size):
+                yield x[r0:min(n, r0 + chunk_size)]
+
+    fsq = FSQ([8, 5, 5, 5])
+    np.testing.assert_equal(stream_stats(fsq, Reader(), len(x), chunk_size=4096).summary(),
+                            stream_stats(fsq, x, len(x), chunk_size=4096).summary())

@@ -76,7 +76,7 @@ def _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, reco
     :func:`._kernels.encode.tile_cells` on ``scale * x`` (``mode .. thr`` are its tables).
     Sums over the block's rows are :func:`lane_sum` sums, per-cell sums are over SUB
     interleaved accumulators; every elementwise loop is free of calls so that it vectorises
-    (``tmp`` (2, BLOCK), ``sub`` (max levels * SUB, 3) and ``jidx`` (BLOCK) are scratch).
+    (``tmp`` (BLOCK), ``sub`` (max levels * SUB, 3) and ``jidx`` (BLOCK) are scratch).
     Returns False, leaving the block half done, when a value is not finite.
     """
     d = xt.shape[0]
@@ -95,10 +95,9 @@ def _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, reco
         tile_cells(zcol, nb_rows, k, mode, lo, invw, bmax, tab, thr, nthr, ck)
         # vector loops: the bound into tb, or directly the squared code-domain error when the
         # codes are the levels (c - h) / h (default FSQ mode): then e = (bounded - level) / h
-        # needs neither a look-up nor a division per value; the remaining look-ups (codes,
-        # reconstructions, cell means) are in the two scalar passes over the cells below
-        tb = tmp[0]
-        ts = tmp[1]
+        # needs neither a look-up nor a division per value; the remaining look-ups (other
+        # codes, cell means) are in the two scalar passes over the cells below
+        tb = tmp
         levelled = bound_mode == BOUND_TANH and bconst[k, 4] != 0.0
         if levelled:
             shift, half_l, offset, hw = bconst[k, 0], bconst[k, 1], bconst[k, 2], bconst[k, 3]
@@ -147,55 +146,33 @@ def _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, reco
                 pc[c, 1] = sm / cnt
         tk = table[k]
         rk = recon[k]
-        # four copies of one loop, so that each compiles without a test per value
-        if levelled and not has_recon:
+        # the spread around the cell means; the code look-up where the codes are not levels
+        if levelled:
             for r in range(0, m4, SUB):
                 for j in range(SUB):
                     c = ck[r + j]
                     dv = col[r + j] - pc[c, 1]
                     sub[c * SUB + j, 2] += dv * dv
-        elif levelled:
-            for r in range(0, m4, SUB):
-                for j in range(SUB):
-                    c = ck[r + j]
-                    x = col[r + j]
-                    dv = x - pc[c, 1]
-                    sub[c * SUB + j, 2] += dv * dv
-                    e = x - rk[c]
-                    ts[r + j] = e * e
-        elif not has_recon:
-            for r in range(0, m4, SUB):
-                for j in range(SUB):
-                    c = ck[r + j]
-                    dv = col[r + j] - pc[c, 1]
-                    sub[c * SUB + j, 2] += dv * dv
-                    e = tb[r + j] - tk[c]
-                    tb[r + j] = e * e
         else:
             for r in range(0, m4, SUB):
                 for j in range(SUB):
                     c = ck[r + j]
-                    x = col[r + j]
-                    dv = x - pc[c, 1]
+                    dv = col[r + j] - pc[c, 1]
                     sub[c * SUB + j, 2] += dv * dv
                     e = tb[r + j] - tk[c]
                     tb[r + j] = e * e
-                    e = x - rk[c]
-                    ts[r + j] = e * e
         for q in range(m4, nb_rows):
             c = ck[q]
-            x = col[q]
-            dv = x - pc[c, 1]
+            dv = col[q] - pc[c, 1]
             sub[c * SUB + q - m4, 2] += dv * dv
             if not levelled:
                 e = tb[q] - tk[c]
                 tb[q] = e * e
-            if has_recon:
-                e = x - rk[c]
-                ts[q] = e * e
-        # the block's M2 from its cells (Chan et al.: within-cell spread plus the spread of the
-        # cell means; every term >= 0, so as stable as a second pass over the values)
+        # from the cells (n, mean, M2), with every term >= 0 (as stable as a pass over the
+        # values): the block's M2 = sum M2_c + n_c (mean_c - mean)^2 (Chan et al.) and the
+        # source-domain error sum_c sum (x - R_c)^2 = sum M2_c + n_c (mean_c - R_c)^2
         m2 = 0.0
+        sse_s = 0.0
         for c in range(nc):
             i = c * SUB
             sm = 0.0
@@ -204,11 +181,13 @@ def _block(xt, nb_rows, scale, mode, lo, invw, bmax, tab, thr, nthr, table, reco
             pc[c, 2] = sm
             if pc[c, 0] > 0:
                 dm = pc[c, 1] - mean
-                m2 += pc[c, 2] + pc[c, 0] * dm * dm
+                m2 += sm + pc[c, 0] * dm * dm
+                if has_recon:
+                    dr = pc[c, 1] - rk[c]
+                    sse_s += sm + pc[c, 0] * dr * dr
         sse_c = lane_sum(tb, nb_rows)
         if levelled:
             sse_c /= bconst[k, 3] * bconst[k, 3]
-        sse_s = lane_sum(ts, nb_rows) if has_recon else 0.0
         part[k, P_MEAN] = mean
         part[k, P_M2] = m2
         part[k, P_SSE_CODE] = sse_c
@@ -247,7 +226,7 @@ def stats_synthetic(kind, key0, key1, row0, nrows, mean, mat, full, scale, mode,
         xt = np.empty((d, BLOCK))
         cells = np.empty((d, BLOCK), np.int32)
         zcol = np.empty(BLOCK)
-        tmp = np.empty((2, BLOCK))
+        tmp = np.empty(BLOCK)
         sub = np.empty((table.shape[1] * SUB, 3))
         jidx = np.empty(BLOCK, np.int64)
         for b in range(t, nblk, nt):
@@ -292,7 +271,7 @@ def stats_array(xs, scale, mode, lo, invw, bmax, tab, thr, nthr, table, recon, h
         xt = np.empty((d, BLOCK))
         cells = np.empty((d, BLOCK), np.int32)
         zcol = np.empty(BLOCK)
-        tmp = np.empty((2, BLOCK))
+        tmp = np.empty(BLOCK)
         sub = np.empty((table.shape[1] * SUB, 3))
         jidx = np.empty(BLOCK, np.int64)
         for b in range(t, nblk, nt):

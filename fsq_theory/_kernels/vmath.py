@@ -62,8 +62,8 @@ def pow2(n):
 
 @nb.njit(cache=True, inline="always")
 def expm1_neg(x):
-    """:math:`e^x - 1` for ``x <= 0`` (``x > 0`` is not supported; NaN gives NaN or -1)."""
-    x = x if x > X_MIN else X_MIN
+    """:math:`e^x - 1` for ``x <= 0`` (``x > 0`` is not supported; NaN gives -1)."""
+    x = x if x > X_MIN else X_MIN  # noqa: FURB136 - a select; numba's max() tests for NaN
     n = math.floor(x * INV_LN2 + 0.5)
     r = (x - n * LN2_HI) - n * LN2_LO
     p = _P9 * r + _P8

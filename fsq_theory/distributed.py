@@ -83,9 +83,8 @@ def _partition_task(plan, key, r0, m, host_threads=None):
             if key is not None:
                 part, part_cells = _synthetic_range(plan, key, c0, cm, counts_joint, counts_marg)
             else:
-                x = np.asarray(src._data[c0:c0 + cm], dtype=np.float64)
-                src._finite(x, c0)
-                part, part_cells = _array_range(plan, x, counts_joint, counts_marg)
+                part, part_cells = _array_range(plan, src._data[c0:c0 + cm], counts_joint,
+                                                counts_marg, c0)
         parts.append(part)
         parts_cells.append(part_cells)
     return (np.concatenate(parts), np.concatenate(parts_cells), counts_joint.sum(axis=0),

@@ -188,13 +188,17 @@ def _quantizer_tables(quantizer, d, dtype):
         thr, codes = quantizer._tables(dtype)
         thr = thr.astype(np.float64)
         mode = _acc.BOUND_SYM if quantizer.symmetric else _acc.BOUND_TANH
-        bconst = np.array([[float(x.shift), float(x.half_l), float(x.offset), float(x.half_width)]
-                           for x in quantizer._dims])
+        # last column: 1 when the codes are exactly the levels (c - h) / h in float64, so the
+        # kernel may measure the code-domain error in level units (float32 codes of odd h are not)
+        bconst = np.array([[float(x.shift), float(x.half_l), float(x.offset), float(x.half_width),
+                            float(np.array_equal(codes[k, :x.L].astype(np.float64),
+                                                 (np.arange(x.L) - x.half_width) / x.half_width))]
+                           for k, x in enumerate(quantizer._dims)])
         return quantizer.levels, thr, codes.astype(np.float64), mode, bconst
     if isinstance(quantizer, ScalarQuantizer):
         thr = _enc.pad_rows([quantizer.thresholds] * d, np.inf, np.float64)
         codes = np.tile(quantizer.points, (d, 1))
-        return (quantizer.n_cells,) * d, thr, codes, _acc.BOUND_IDENTITY, np.zeros((d, 4))
+        return (quantizer.n_cells,) * d, thr, codes, _acc.BOUND_IDENTITY, np.zeros((d, 5))
     raise TypeError(f"quantizer must be an FSQ or a ScalarQuantizer, got {type(quantizer).__name__}")
 
 
@@ -323,11 +327,18 @@ def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=Fa
                 done = _acc.merge_blocks(part, part_cells, m, totals, totals_cells, done)
                 bar.update(m)
         else:
+            # data rows go to the kernel as stored (float32 is converted there, not copied),
+            # unless a subclass reads its rows its own way
+            raw = type(source)._chunks is EmpiricalSource._chunks
+            chunks = (_raw_rows(source, n, chunk) if raw
+                      else source.chunks(n, chunk_size=chunk, rng=rng))
             try:
-                for x in source.chunks(n, chunk_size=chunk, rng=rng):
-                    part, part_cells = _array_range(plan, x, counts_joint, counts_marg)
+                r0 = 0
+                for x in chunks:
+                    part, part_cells = _array_range(plan, x, counts_joint, counts_marg, r0)
                     done = _acc.merge_blocks(part, part_cells, x.shape[0], totals, totals_cells,
                                              done)
+                    r0 += x.shape[0]
                     bar.update(x.shape[0])
             except ValueError as exc:  # non-finite rows of an array given as ``source``
                 if wrapped:
@@ -458,15 +469,33 @@ def _synthetic_range(plan, key, r0, m, counts_joint, counts_marg):
     """Block partials of rows [r0, r0+m) generated in the kernel (r0 a multiple of BLOCK)."""
     kind, mean, mat, full = plan.source._affine
     part, part_cells = _new_part(plan, m)
-    _acc.stats_synthetic(kind, key[0], key[1], r0, m, mean, mat, full, *plan.kernel_args,
-                         counts_joint, counts_marg, part, part_cells)
+    if not _acc.stats_synthetic(kind, key[0], key[1], r0, m, mean, mat, full, *plan.kernel_args,
+                                counts_joint, counts_marg, part, part_cells):
+        raise ValueError(f"source: {type(plan.source).__name__} generated non-finite values in "
+                         f"rows {r0}..{r0 + m - 1} (its parameters overflow float64)")
     return part, part_cells
 
 
-def _array_range(plan, x, counts_joint, counts_marg):
-    x = np.ascontiguousarray(x, dtype=np.float64)
+def _raw_rows(source, n, chunk):
+    """Rows ``[0, n)`` of an EmpiricalSource's data in chunks, as stored (no conversion)."""
+    if n > source.n_rows:
+        raise ValueError(f"n = {n} exceeds the {source.n_rows} rows of the data")
+    for r0 in range(0, n, chunk):
+        yield source._data[r0: min(n, r0 + chunk)]
+
+
+def _array_range(plan, x, counts_joint, counts_marg, r0=0):
+    """Block partials of the data rows ``x`` (rows ``r0 ..`` of the source, r0 a multiple of
+    BLOCK); float32 and float64 go to the kernel as they are, which also checks finiteness."""
+    x = np.asarray(x)
+    x = np.ascontiguousarray(x if x.dtype in (np.float32, np.float64) else x.astype(np.float64))
     part, part_cells = _new_part(plan, x.shape[0])
-    _acc.stats_array(x, *plan.kernel_args, counts_joint, counts_marg, part, part_cells)
+    if _acc.stats_array(x, *plan.kernel_args, counts_joint, counts_marg, part, part_cells) >= 0:
+        x64 = np.asarray(x, dtype=np.float64)
+        if isinstance(plan.source, EmpiricalSource):
+            plan.source._finite(x64, r0)  # raises, naming the first bad row and column
+        bad = int((~np.isfinite(x64)).sum())
+        raise ValueError(f"data contains non-finite values ({bad} in rows {r0}..{r0 + len(x) - 1})")
     return part, part_cells
 
 

@@ -33,7 +33,7 @@ def test_stream_stats_matches_twin(fsq, source):
         np.testing.assert_array_equal(st.marginal_counts[k], np.bincount(cells[:, k], minlength=fsq.levels[k]))
     np.testing.assert_allclose(st.mean, ref["mean"], rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(st.var, ref["var"], rtol=1e-10)
-    # bound(): float32-rounded constants in float64 arithmetic vs the kernel's libm tanh
+    # bound(): float32-rounded constants in float64 arithmetic vs the kernel's vectorised tanh
     np.testing.assert_allclose(st.mse_code_per_dim, ref["mse_code_per_dim"], rtol=1e-9)
     if np.isfinite(recon).all():
         np.testing.assert_allclose(st.mse_source_per_dim, ref["mse_source_per_dim"], rtol=1e-10)

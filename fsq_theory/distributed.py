@@ -104,10 +104,9 @@ def _dask_array_task(plan, x, r0, host_threads=None):
     parts, parts_cells = [], []
     x = np.asarray(x)
     for c0 in range(0, x.shape[0], plan.chunk):
-        xc = np.asarray(x[c0:c0 + plan.chunk], dtype=np.float64)
-        src._finite(xc, r0 + c0)
         with _KERNEL_LOCK:
-            part, part_cells = _array_range(plan, xc, counts_joint, counts_marg)
+            part, part_cells = _array_range(plan, x[c0:c0 + plan.chunk], counts_joint,
+                                            counts_marg, r0 + c0)
         parts.append(part)
         parts_cells.append(part_cells)
     return (np.concatenate(parts), np.concatenate(parts_cells), counts_joint.sum(axis=0),

@@ -17,7 +17,8 @@ from ._exponents import (ExponentResult, critical_rate, cutoff_rate, expurgated_
                          sphere_packing_exponent_result, zero_rate_limit)
 from ._source_coding import (TokenSourceCoding, source_coding_exponent, token_source_coding)
 from ._random_codes import (RandomCodeSimulation, simulate_random_codes)
-from ._learning import (GeneralizationResult, finite_class_bound, generalization_experiment)
+from ._learning import (GeneralizationResult, finite_class_bound, generalization_experiment,
+                        generalization_reference)
 from ._bottleneck import (BottleneckResult, bottleneck_cell_bound, bottleneck_experiment,
                           bottleneck_union_bound, mixture_token_joint, token_erm_expected_excess)
 
@@ -28,6 +29,6 @@ __all__ = ['CapacityResult', 'DiscreteChannel', 'bec', 'binary_entropy', 'bsc', 
     'random_coding_exponent_result', 'sphere_packing_exponent', 'sphere_packing_exponent_result',
     'zero_rate_limit', 'TokenSourceCoding', 'source_coding_exponent', 'token_source_coding',
     'RandomCodeSimulation', 'simulate_random_codes', 'GeneralizationResult', 'finite_class_bound',
-    'generalization_experiment', 'BottleneckResult', 'bottleneck_cell_bound',
+    'generalization_experiment', 'generalization_reference', 'BottleneckResult', 'bottleneck_cell_bound',
     'bottleneck_experiment', 'bottleneck_union_bound', 'mixture_token_joint',
     'token_erm_expected_excess']

@@ -140,3 +140,30 @@ def test_deterministic_and_bad_input():
         mixture_token_joint([3, 3], mean=-1.0)
     with pytest.raises(ValueError, match="which"):
         a.violation_rate("bayes")
+
+
+def test_reference_matches_exact_expectation_and_experiment_law():
+    from fsq_theory.coding import bottleneck_reference
+
+    levels, ns = [(3, 3), (8, 8)], [40, 300]
+    ref = bottleneck_reference(levels, ns, repetitions=4000, mean=0.8, scale=1.2, rng=2)
+    exp = bottleneck_experiment(levels, ns, repetitions=400, mean=0.8, scale=1.2, rng=3)
+    for i in range(2):
+        for j in range(2):
+            e = ref[i, j]
+            se = e.std(ddof=1) / math.sqrt(e.size)
+            assert abs(e.mean() - exp.expected_excess[i, j]) < 4 * se + 1e-12
+            # two-sample Kolmogorov-Smirnov: same law as the encoder-based runs
+            # (rounded: the two sum the same regrets in different orders, last bits differ)
+            assert stats.ks_2samp(np.round(e, 12), np.round(exp.excess[i, j], 12)).pvalue > 1e-3
+
+
+def test_reference_bad_input():
+    from fsq_theory.coding import bottleneck_reference
+
+    with pytest.raises(ValueError, match="n_values\\[0\\]"):
+        bottleneck_reference([(3, 3)], [0])
+    with pytest.raises(ValueError, match="scale"):
+        bottleneck_reference([(3, 3)], [10], scale=0.0)
+    with pytest.raises(ValueError, match="levels_list"):
+        bottleneck_reference([], [10])

@@ -229,6 +229,16 @@ def _(mp):
     _wrap(mp, bottleneck, "bottleneck_cell_bound", _scaled(0.5))
 
 
+@twin("learning_bottleneck_bound", "per-token bound x (1 + 1e-5)")
+def _(mp):
+    _wrap(mp, bottleneck, "bottleneck_cell_bound", _scaled(1 + 1e-5))
+
+
+@twin("learning_bottleneck_bound", "excess risks x (1 - 1e-5): violation counts alone")
+def _(mp):
+    _wrap(mp, coding, "bottleneck_experiment", _replace(excess=lambda r: r.excess * (1 - 1e-5)))
+
+
 @twin("learning_bottleneck_bound", "union bound x 0.9")
 def _(mp):
     _wrap(mp, bottleneck, "bottleneck_union_bound", _scaled(0.9))

@@ -20,7 +20,8 @@ from ._random_codes import (RandomCodeSimulation, simulate_random_codes)
 from ._learning import (GeneralizationResult, finite_class_bound, generalization_experiment,
                         generalization_reference)
 from ._bottleneck import (BottleneckResult, bottleneck_cell_bound, bottleneck_experiment,
-                          bottleneck_union_bound, mixture_token_joint, token_erm_expected_excess)
+                          bottleneck_reference, bottleneck_union_bound, mixture_token_joint,
+                          token_erm_expected_excess)
 
 __all__ = ['CapacityResult', 'DiscreteChannel', 'bec', 'binary_entropy', 'bsc', 'capacity',
     'capacity_result', 'fsq_awgn_channel', 'fsq_code_quantizers', 'log_base_factor', 'z_channel',
@@ -30,5 +31,5 @@ __all__ = ['CapacityResult', 'DiscreteChannel', 'bec', 'binary_entropy', 'bsc', 
     'zero_rate_limit', 'TokenSourceCoding', 'source_coding_exponent', 'token_source_coding',
     'RandomCodeSimulation', 'simulate_random_codes', 'GeneralizationResult', 'finite_class_bound',
     'generalization_experiment', 'generalization_reference', 'BottleneckResult', 'bottleneck_cell_bound',
-    'bottleneck_experiment', 'bottleneck_union_bound', 'mixture_token_joint',
+    'bottleneck_experiment', 'bottleneck_reference', 'bottleneck_union_bound', 'mixture_token_joint',
     'token_erm_expected_excess']

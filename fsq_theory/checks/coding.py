@@ -261,15 +261,16 @@ _BOTTLENECK_LADDER_Z = 4.7  # <= 240 two-sided z tests: family-wise false alarm 
     "learning_bottleneck_bound",
     statement=("ERM token head g(FSQ(x)) over all 2^|C| token maps (x | y ~ N(+-mu, I_2), "
                "|mu| = 1, 0-1 loss, |C| = 9, 64, 256, n = 25..1600, 200 runs each): the "
-               "per-token bound (sum_k sqrt(p_k - D_k^2) + sqrt(2 ln(1/delta)))/sqrt(n) and the "
-               "union bound 2 sqrt((|C| ln 2 + ln(2/delta))/(2n)) are violated in at most a "
-               "fraction delta = 0.05 of the runs (99 % Clopper-Pearson lower limit <= delta); "
+               "per-token bound sum_k min(|D_k|, sqrt((p_k - D_k^2)/n)) + sqrt(2 ln(1/delta)/n) "
+               "and the union bound 2 sqrt((|C| ln 2 + ln(2/delta))/(2n)) are violated in at "
+               "most a fraction delta = 0.05 of the runs (99 % Clopper-Pearson lower limit <= "
+               "delta); "
                "at the nearly tight bounds q_a B (q_a the (1-a)-quantile of excess/B in 2000 "
                "runs of an independent multinomial-count reference, a = 0.5..0.02, B either "
                "bound) the violation counts agree with the reference (two-sample |z| < 4.7); "
-               "the exact expected excess risk is below sum_k sqrt(p_k - D_k^2)/sqrt(n) and the "
-               "runs' mean excess agrees with it (|z| < 4); the bounds equal their closed forms "
-               "to 1e-12."),
+               "the exact expected excess risk is below sum_k min(|D_k|, sqrt((p_k - D_k^2)/n)) "
+               "and the runs' mean excess agrees with it (|z| < 4); the bounds equal their "
+               "closed forms to 1e-12."),
     source=("Theorems 1-2 of fsq_theory.coding._bottleneck: union bound (Shalev-Shwartz & "
             "Ben-David 2014, Cor. 4.6) and McDiarmid (1989)"),
     resolution=("relative error 1e-5 (either sign) in either bound or in the excess risks, "
@@ -292,12 +293,12 @@ def bottleneck_bound() -> Outcome:
         # closed forms computed here, so that the reference does not share the bound code
         joint = mixture_token_joint(lv, mean=1.0)
         p, D = joint.sum(1), joint[:, 1] - joint[:, 0]
-        spread = np.sqrt(p - D * D).sum()
-        cell = (spread + math.sqrt(2 * math.log(1 / delta))) / np.sqrt(n)
+        spread = np.minimum(np.abs(D)[None, :], np.sqrt((p - D * D)[None, :] / n[:, None])).sum(1)
+        cell = spread + np.sqrt(2 * math.log(1 / delta) / n)
         union = 2 * np.sqrt((joint.shape[0] * math.log(2) + math.log(2 / delta)) / (2 * n))
         worst_rel = max(worst_rel, float(np.abs(r.cell_bound[i] / cell - 1).max()),
                         float(np.abs(r.union_bound[i] / union - 1).max()),
-                        float(np.abs(r.expected_bound[i] * np.sqrt(n) / spread - 1).max()))
+                        float(np.abs(r.expected_bound[i] / spread - 1).max()))
         for j in range(len(ns)):
             e = r.excess[i, j]
             for b, applied in ((cell[j], r.cell_bound[i, j]), (union[j], r.union_bound[i, j])):

@@ -20,24 +20,29 @@ This is the finite-class bound of :mod:`._learning` with class size :math:`|\mat
 
 **Theorem 2** (per-token estimation). Let :math:`\pi_k(y) = P(Q(f(X)) = k, Y = y)`,
 :math:`p_k = \sum_y \pi_k(y)` and, for binary labels, :math:`D_k = \pi_k(1) - \pi_k(0)`. With
-:math:`\hat\pi, \hat D` their empirical versions, every ERM (any tie-breaking) satisfies
-:math:`\mathcal R(\hat g) - \min_g\mathcal R(g) = \sum_k |D_k|\,[\hat g(k) \ne g^*(k)] \le Z :=
-\sum_k |\hat D_k - D_k|` (a wrong or tied vote in cell :math:`k` needs :math:`\hat D_k` to
-reach the other side of 0). Each :math:`\hat D_k` is a mean of :math:`n` i.i.d. terms
-:math:`[K_i = k](2Y_i - 1)` of variance :math:`\sigma_k^2 = p_k - D_k^2`, so
-:math:`E Z \le \sum_k \sigma_k/\sqrt n`; moving one sample point changes :math:`Z` by at most
-:math:`2/n`, so McDiarmid's inequality gives, with probability at least :math:`1-\delta`,
+:math:`\hat\pi, \hat D` their empirical versions, every ERM (any tie-breaking) has excess risk
+:math:`\sum_k |D_k|\,[\hat g(k) \ne g^*(k)] \le Z := \sum_k \min(|D_k|, |\hat D_k - D_k|)` (a
+wrong or tied vote in cell :math:`k` needs :math:`\hat D_k` to reach the other side of 0). Each
+:math:`\hat D_k` is a mean of :math:`n` i.i.d. terms :math:`[K_i = k](2Y_i - 1)` of variance
+:math:`\sigma_k^2 = p_k - D_k^2`, so (Jensen, :math:`\min(a, \cdot)` concave)
+:math:`E Z \le \sum_k \min(|D_k|, \sigma_k/\sqrt n)`; moving one sample point changes :math:`Z`
+by at most :math:`2/n`, so McDiarmid's inequality gives, with probability at least
+:math:`1-\delta`,
 
 .. math::
 
     \mathcal R(\hat g) - \min_g \mathcal R(g)
-    \le \frac{1}{\sqrt n}\Bigl(\sum_{k \in C}\sqrt{p_k - D_k^2} + \sqrt{2\ln(1/\delta)}\Bigr)
+    \le \sum_{k \in C}\min\Bigl(|D_k|, \sqrt{\frac{p_k - D_k^2}{n}}\Bigr)
+    + \sqrt{\frac{2\ln(1/\delta)}{n}}
     \le \frac{\sqrt{|C_+|} + \sqrt{2\ln(1/\delta)}}{\sqrt n},
 
-with :math:`C_+` the tokens of positive probability (Cauchy-Schwarz); :math:`(\sum_k
-\sqrt{p_k})^2 = e^{H_{1/2}(K)}` is the Rényi-1/2 effective number of tokens. For
-:math:`|\mathcal Y| > 2` the same argument with :math:`Z = \sum_{k,y}|\hat\pi_k(y) - \pi_k(y)|`
-gives the sum of :math:`\sqrt{\pi_k(y)(1-\pi_k(y))}` in place of :math:`\sigma_k`.
+with :math:`C_+` the tokens of positive probability (Cauchy-Schwarz; :math:`(\sum_k
+\sqrt{p_k})^2 = e^{H_{1/2}(K)}` is the Rényi-1/2 effective number of tokens). The cap
+:math:`|D_k| \le p_k` removes the tokens seen less than about once (:math:`p_k \lesssim 1/n`):
+the first sum is also at most :math:`\sum_k |D_k| \le 1`. For :math:`|\mathcal Y| > 2` the same
+argument with :math:`Z = \sum_k \min(a_k, \sum_y|\hat\pi_k(y) - \pi_k(y)|)`, :math:`a_k =
+\max_y\pi_k(y) - \min_y\pi_k(y)`, gives :math:`\min(a_k, \sum_y\sqrt{\pi_k(y)(1-\pi_k(y))/n})`
+per token.
 
 **Verdict on** :math:`\log|C|`. Both bounds grow like :math:`\sqrt{|C|/n}` in the worst case,
 and that rate cannot be improved: the token maps shatter the :math:`|C|` tokens (VC dimension
@@ -145,11 +150,12 @@ def bottleneck_cell_bound(joint, n, *, delta: float | None = 0.05) -> float:
 
     .. math::
 
-        \frac{1}{\sqrt n}\Bigl(\sum_k\sqrt{p_k - D_k^2} + \sqrt{2\ln(1/\delta)}\Bigr),
-        \qquad D_k = \pi_k(1) - \pi_k(0);
+        \sum_k \min\Bigl(|D_k|, \sqrt{\frac{p_k - D_k^2}{n}}\Bigr)
+        + \sqrt{\frac{2\ln(1/\delta)}{n}}, \qquad D_k = \pi_k(1) - \pi_k(0);
 
-    more labels: :math:`\sum_{k,y}\sqrt{\pi_k(y)(1-\pi_k(y))}` in place of the first sum. With
-    ``delta=None`` the McDiarmid term is dropped and the value bounds the *expected* excess risk.
+    more labels: :math:`\min(\max_y\pi_k(y) - \min_y\pi_k(y),
+    \sum_y\sqrt{\pi_k(y)(1-\pi_k(y))/n})` per token. With ``delta=None`` the McDiarmid term
+    is dropped and the value bounds the *expected* excess risk.
 
     Parameters
     ----------
@@ -172,25 +178,31 @@ def bottleneck_cell_bound(joint, n, *, delta: float | None = 0.05) -> float:
 
     Examples
     --------
-    Four equiprobable tokens carrying no label information (:math:`D_k = 0`): the expectation
-    bound is :math:`\sum_k\sqrt{p_k}/\sqrt n = \sqrt{|C|/n}`:
+    Two tokens with :math:`D = (-0.1, 0.3)` and :math:`\sigma = (0.7, 0.64)`: at
+    :math:`n = 100` the estimation terms :math:`\sigma_k/\sqrt n` are the smaller, at
+    :math:`n = 4` the margins are (every head is at most :math:`\sum_k|D_k|` worse):
 
-    >>> joint = np.full((4, 2), 1 / 8)
-    >>> bottleneck_cell_bound(joint, 100, delta=None)
-    0.2
+    >>> joint = [[0.3, 0.2], [0.1, 0.4]]
+    >>> round(bottleneck_cell_bound(joint, 100, delta=None), 6)
+    0.134031
+    >>> round((math.sqrt(0.49) + math.sqrt(0.41)) / 10, 6)
+    0.134031
+    >>> round(bottleneck_cell_bound(joint, 4, delta=None), 12)
+    0.4
     >>> round(bottleneck_cell_bound(joint, 100, delta=0.05), 6)
-    0.444775
-    >>> round(0.2 + math.sqrt(2 * math.log(20) / 100), 6)
-    0.444775
+    0.378806
     """
     p = _check_joint(joint)
     n = v.check_int("n", n, minimum=1)
     if p.shape[1] == 2:
-        spread = np.sqrt(np.clip(p.sum(1) - (p[:, 1] - p[:, 0]) ** 2, 0.0, None)).sum()
+        D = p[:, 1] - p[:, 0]
+        est = np.sqrt(np.clip(p.sum(1) - D ** 2, 0.0, None) / n)
+        cap = np.abs(D)
     else:
-        spread = np.sqrt(p * (1 - p)).sum()
-    dev = 0.0 if delta is None else math.sqrt(2.0 * math.log(1.0 / _check_delta(delta)))
-    return float((spread + dev) / math.sqrt(n))
+        est = np.sqrt(p * (1 - p) / n).sum(1)
+        cap = p.max(1) - p.min(1)
+    dev = 0.0 if delta is None else math.sqrt(2.0 * math.log(1.0 / _check_delta(delta)) / n)
+    return float(np.minimum(cap, est).sum() + dev)
 
 
 def mixture_token_joint(levels, *, mean: float = 1.0, scale: float = 1.0,

@@ -170,3 +170,19 @@ def test_reference_bad_input():
         bottleneck_reference([(3, 3)], [10], scale=0.0)
     with pytest.raises(ValueError, match="levels_list"):
         bottleneck_reference([], [10])
+
+
+@pytest.mark.parametrize("f", [
+    lambda **kw: bottleneck_experiment([(3, 3)], [20], repetitions=3, **kw).excess,
+    lambda **kw: __import__("fsq_theory.coding", fromlist=["x"]).bottleneck_reference(
+        [(3, 3)], [20], repetitions=50, **kw),
+    lambda **kw: __import__("fsq_theory.coding", fromlist=["x"]).generalization_reference(
+        [(3, 3)], [20], repetitions=50, **kw),
+])
+def test_rng_spec7(f):
+    a = f(rng=7)
+    np.testing.assert_array_equal(a, f(rng=7))
+    np.testing.assert_array_equal(a, f(rng=np.random.SeedSequence(7)))
+    assert f(rng=np.random.default_rng(7)).shape == a.shape
+    with pytest.raises(TypeError, match="rng must be"):
+        f(rng=np.random.RandomState(0))

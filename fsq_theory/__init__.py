@@ -10,7 +10,10 @@ from .coding import (bec, bsc, capacity, capacity_result, CapacityResult, critic
                      random_coding_exponent_result, RandomCodeSimulation, simulate_random_codes,
                      source_coding_exponent, sphere_packing_exponent,
                      sphere_packing_exponent_result, token_source_coding, TokenSourceCoding,
-                     z_channel, zero_rate_limit)
+                     z_channel, zero_rate_limit, generalization_reference,
+                     bottleneck_union_bound, bottleneck_cell_bound, mixture_token_joint,
+                     token_erm_expected_excess, bottleneck_experiment, bottleneck_reference,
+                     BottleneckResult)
 from .dynamics import (axis_aligned_reference_loss, code_potential_derivatives, dithered_code_mean,
                        euler_map, exact_code_flow, flow_limit_codes, gaussian_log_likelihood,
                        gradient_flow, GradientFlow, hard_clamp_bound, potential,
@@ -83,6 +86,9 @@ __all__ = [
     "cutoff_rate", "zero_rate_limit", "source_coding_exponent", "token_source_coding",
     "TokenSourceCoding", "simulate_random_codes", "RandomCodeSimulation",
     "finite_class_bound", "generalization_experiment", "GeneralizationResult",
+    "generalization_reference", "bottleneck_union_bound", "bottleneck_cell_bound",
+    "mixture_token_joint", "token_erm_expected_excess", "bottleneck_experiment",
+    "bottleneck_reference", "BottleneckResult",
     # dynamics/ (gradient flow and the straight-through estimator)
     "potential", "potential_gradient", "potential_hessian", "code_potential_derivatives",
     "gradient_flow", "GradientFlow", "exact_code_flow", "flow_limit_codes", "euler_map",

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import fsq_theory.coding as coding
+import fsq_theory.coding._bottleneck as bottleneck
 import fsq_theory.coding._learning as learning
 import fsq_theory.dynamics as dynamics
 import fsq_theory.geometry as geometry
@@ -204,6 +205,48 @@ def _(mp):
         return 2 * math.sqrt((math.log2(class_size) + math.log2(2 / delta)) / (2 * n))
 
     mp.setattr(learning, "finite_class_bound", wrong)
+
+
+@twin("learning_generalization_bound", "excess-risk bound x 0.9")
+def _(mp):
+    _wrap(mp, learning, "finite_class_bound", _scaled(0.9))
+
+
+@twin("learning_generalization_bound", "excess-risk bound x (1 + 1e-5)")
+def _(mp):
+    _wrap(mp, learning, "finite_class_bound", _scaled(1 + 1e-5))
+
+
+@twin("learning_generalization_bound", "excess risks x (1 + 1e-5): violation counts alone")
+def _(mp):
+    _wrap(mp, coding, "generalization_experiment",
+          _replace(excess=lambda r: r.excess * (1 + 1e-5)))
+
+
+@twin("learning_bottleneck_bound", "per-token bound halved")
+def _(mp):
+    # bottleneck_experiment calls the module-level bound functions
+    _wrap(mp, bottleneck, "bottleneck_cell_bound", _scaled(0.5))
+
+
+@twin("learning_bottleneck_bound", "per-token bound x (1 + 1e-5)")
+def _(mp):
+    _wrap(mp, bottleneck, "bottleneck_cell_bound", _scaled(1 + 1e-5))
+
+
+@twin("learning_bottleneck_bound", "excess risks x (1 - 1e-5): violation counts alone")
+def _(mp):
+    _wrap(mp, coding, "bottleneck_experiment", _replace(excess=lambda r: r.excess * (1 - 1e-5)))
+
+
+@twin("learning_bottleneck_bound", "union bound x 0.9")
+def _(mp):
+    _wrap(mp, bottleneck, "bottleneck_union_bound", _scaled(0.9))
+
+
+@twin("learning_bottleneck_bound", "excess risks x 1.03")
+def _(mp):
+    _wrap(mp, coding, "bottleneck_experiment", _replace(excess=lambda r: r.excess * 1.03))
 
 
 # --- dynamics and the STE -------------------------------------------------------------------------

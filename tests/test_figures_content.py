@@ -33,6 +33,7 @@ POINT_KEYS = {
     "fisher_loss": None,  # closed parametric curves (ellipses) repeat their first point
     "fsq_levels_gaussian": ["mode", "levels", "quantity", "method"],
     "generalization": ["noise", "codebook_size", "n"],
+    "bottleneck_generalization": ["codebook_size", "n"],
     "information_flow": ["panel", "series", "x"],
     "random_code_simulation": ["case", "n"],
     "rd_blahut_arimoto": ["source", "grid", "beta"],

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from fsq_theory import FSQ
-from fsq_theory.coding import finite_class_bound, generalization_experiment
+from fsq_theory.coding import (finite_class_bound, generalization_experiment,
+                               generalization_reference)
 
 
 def test_bound_formula():
@@ -68,3 +69,46 @@ def test_bad_input():
         generalization_experiment([(3, 3), (3, 3, 3)], [10])
     with pytest.raises(ValueError, match="noise must be < 0.5"):
         generalization_experiment([(3, 3)], [10], noise=0.5)
+
+
+def test_reference_risks_match_the_angle_formula():
+    # the sector model's risks (cell probabilities x error matrix) against eta + (1-2eta) angle/pi
+    from fsq_theory.coding._learning import _sector_model
+
+    for levels, eta, theta in [((3, 3), 0.1, 0.3), ((8, 8), 0.25, -2.0), ((16, 16), 0.0, 1.1)]:
+        C = FSQ(levels).codebook(dtype=np.float64)
+        w = np.array([math.cos(theta), math.sin(theta)])
+        prob, err = _sector_model(C, w, eta)
+        assert prob.sum() == pytest.approx(1, abs=1e-14)
+        norms = np.linalg.norm(C, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ang = np.arccos(np.clip(C @ w / norms, -1, 1))
+        exact = np.where(norms > 0, eta + (1 - 2 * eta) * ang / math.pi, 0.5)
+        np.testing.assert_allclose(prob @ err, exact, rtol=0, atol=1e-13)
+
+
+def test_reference_law_matches_experiment():
+    # same law of the excess risk, two code paths: every atom's frequency within 4.5 two-sample SE
+    levels, ns = [(3, 3), (8, 8)], [20, 150]
+    exp = generalization_experiment(levels, ns, repetitions=600, noise=0.2, rng=7).excess
+    ref = generalization_reference(levels, ns, repetitions=6000, noise=0.2, rng=8)
+    for i in range(2):
+        for j in range(2):
+            atoms = np.unique(np.round(ref[i, j], 9))
+            for a in atoms:
+                p = np.mean(np.abs(ref[i, j] - a) < 1e-9)
+                q = np.mean(np.abs(exp[i, j] - a) < 1e-9)
+                se = math.sqrt(max(p * (1 - p), 1e-4) * (1 / 600 + 1 / 6000))
+                assert abs(p - q) < 4.5 * se
+            # the experiment's values are atoms of the reference law (same risks, two formulas)
+            near = np.min(np.abs(exp[i, j][:, None] - atoms[None, :]), axis=1) < 1e-9
+            assert near.mean() > 0.99
+
+
+def test_reference_bad_input():
+    with pytest.raises(ValueError, match="two-dimensional"):
+        generalization_reference([(3, 3, 3)], [10])
+    with pytest.raises(ValueError, match="noise must be < 0.5"):
+        generalization_reference([(3, 3)], [10], noise=0.5)
+    with pytest.raises(ValueError, match="n_values\\[0\\] must be >= 1"):
+        generalization_reference([(3, 3)], [0])

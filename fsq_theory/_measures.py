@@ -41,3 +41,16 @@ def plugin_entropy(counts, *, base=2, name: str = "counts") -> float:
     """Plug-in entropy :math:`-\\sum_k \\hat p_k \\log \\hat p_k`, :math:`\\hat p = c/\\sum c`."""
     c = check_counts(name, counts).ravel()
     return float(entropy_nats(c / c.sum())) / v.log_base(base)
+
+
+def plugin_entropy_stderr(counts, *, base=2, name: str = "counts") -> float:
+    r"""Delta-method standard error of the plug-in entropy of i.i.d. counts,
+    :math:`\sqrt{(\sum_k \hat p_k \log^2 \hat p_k - \hat H^2)/n}` (Basharin 1959); it omits
+    the plug-in's bias, about :math:`-(K - 1)/(2n)` nats for K occupied cells."""
+    c = check_counts(name, counts).ravel()
+    n = c.sum()
+    p = c[c > 0] / n
+    logp = np.log(p)
+    h = -(p * logp).sum()
+    var = max(float((p * logp * logp).sum() - h * h), 0.0) / n
+    return float(np.sqrt(var)) / v.log_base(base)

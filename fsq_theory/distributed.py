@@ -20,7 +20,7 @@ import numpy as np
 from . import _validation as v
 from ._lazy import lazy_module
 from .sources import EmpiricalSource, stream_key
-from .stats import (QuantizationStats, _array_range, _finish, _make_plan, _new_totals,
+from .stats import (QuantizationStats, _array_range, _finish, _make_plan, _merge, _new_totals,
                     _synthetic_range)
 from .stats import JOINT_LIMIT
 
@@ -225,13 +225,13 @@ def stream_stats_dask(quantizer, source, n=None, *, rng=None, partition_rows=1 <
         key = stream_key(rng) if src._affine is not None else None  # once: a Generator advances
         results = dask.compute(*[task(plan_d, key, r0, min(part_rows, plan.n - r0), hosts)
                                  for r0 in range(0, plan.n, part_rows)], scheduler=scheduler)
-    totals, totals_cells = _new_totals(plan)
+    totals, totals_cells, batch = _new_totals(plan)
     done = 0
     counts = np.zeros(plan.size if plan.joint else 1, dtype=np.int64)
     marg = np.zeros((src.dim, max(plan.levels)), dtype=np.int64)
     for r0, (part, part_cells, cj, cm) in zip(range(0, plan.n, part_rows), results):
-        done = _acc.merge_blocks(part, part_cells, min(part_rows, plan.n - r0), totals,
-                                 totals_cells, done)
+        done = _merge(part, part_cells, min(part_rows, plan.n - r0), totals, totals_cells,
+                      batch, done)
         counts += cj
         marg += cm
-    return _finish(plan, counts, marg, totals, totals_cells)
+    return _finish(plan, counts, marg, totals, totals_cells, batch)

@@ -108,6 +108,16 @@ class QuantizationStats:
     mean, var : ndarray
         Per-dimension sample mean and unbiased variance of the source rows (source units and
         squared source units).
+    se : dict
+        Standard errors of the estimates as estimates of the source's values, under the same
+        names: ``entropy_bits``, ``perplexity`` and ``marginal_entropy_bits`` by the delta
+        method (Basharin 1959; the plug-in's bias, about :math:`-(K-1)/(2n\ln 2)` bits for K
+        occupied cells, is not included), ``mean`` as :math:`\sqrt{\mathrm{var}/n}`, and
+        ``mse_code``, ``mse_source``, ``mse_centroid`` (and their ``_per_dim`` arrays) and
+        ``var`` by batch means over the blocks of 4096 rows (valid for i.i.d. rows, and for
+        rows whose dependence is short against a block). NaN where the estimate is NaN, and for
+        the batch-means entries when fewer than 2 full blocks (n < 8192) were seen. ``usage``
+        has none: it counts the codes of this sample.
 
     Examples
     --------
@@ -142,6 +152,7 @@ class QuantizationStats:
     centroids: tuple = field(repr=False)
     mean: np.ndarray
     var: np.ndarray
+    se: dict = field(default_factory=dict, repr=False)
 
     @property
     def codebook_size(self) -> int:
@@ -173,6 +184,8 @@ class QuantizationStats:
             "mse_centroid": self.mse_centroid,
             "marginal_entropy_bits": self.marginal_entropy_bits.tolist(),
             "mean": self.mean.tolist(), "var": self.var.tolist(),
+            "se": {k: (val.tolist() if isinstance(val, np.ndarray) else val)
+                   for k, val in self.se.items()},
         }
 
 
@@ -311,7 +324,7 @@ def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=Fa
     nt = numba.get_num_threads()
     counts_joint = np.zeros((nt, plan.size if plan.joint else 1), dtype=np.int64)
     counts_marg = np.zeros((nt, source.dim, max(plan.levels)), dtype=np.int64)
-    totals, totals_cells = _new_totals(plan)
+    totals, totals_cells, batch = _new_totals(plan)
     done = 0
 
     from tqdm.auto import tqdm
@@ -324,7 +337,7 @@ def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=Fa
             for r0 in range(0, n, chunk):
                 m = min(chunk, n - r0)
                 part, part_cells = _synthetic_range(plan, key, r0, m, counts_joint, counts_marg)
-                done = _acc.merge_blocks(part, part_cells, m, totals, totals_cells, done)
+                done = _merge(part, part_cells, m, totals, totals_cells, batch, done)
                 bar.update(m)
         else:
             # data rows go to the kernel as stored (float32 is converted there, not copied),
@@ -336,8 +349,8 @@ def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=Fa
                 r0 = 0
                 for x in chunks:
                     part, part_cells = _array_range(plan, x, counts_joint, counts_marg, r0)
-                    done = _acc.merge_blocks(part, part_cells, x.shape[0], totals, totals_cells,
-                                             done)
+                    done = _merge(part, part_cells, x.shape[0], totals, totals_cells, batch,
+                                  done)
                     r0 += x.shape[0]
                     bar.update(x.shape[0])
             except ValueError as exc:  # non-finite rows of an array given as ``source``
@@ -346,12 +359,31 @@ def stream_stats(quantizer, source, n, *, rng=None, chunk_size=None, progress=Fa
                 raise
     finally:
         bar.close()
-    return _finish(plan, counts_joint.sum(axis=0), counts_marg.sum(axis=0), totals, totals_cells)
+    return _finish(plan, counts_joint.sum(axis=0), counts_marg.sum(axis=0), totals, totals_cells,
+                   batch)
 
 
 def _new_totals(plan):
+    """Running totals, per-cell totals and the batch-means sums (``_acc.batch_sums``)."""
     d = plan.source.dim
-    return np.zeros((d, _acc.N_PART)), np.zeros((d, max(plan.levels), 3))
+    return (np.zeros((d, _acc.N_PART)), np.zeros((d, max(plan.levels), 3)),
+            np.zeros((d + 1, _acc.B_COUNT + 1)))
+
+
+def _merge(part, part_cells, m, totals, totals_cells, batch, done):
+    """Fold the block partials of ``m`` rows into the totals and the batch sums, in row order."""
+    _acc.batch_sums(part, part_cells, m, batch)
+    return _acc.merge_blocks(part, part_cells, m, totals, totals_cells, done)
+
+
+def _batch_se(batch, row, j, n):
+    """Standard error of a mean over ``n`` rows from the spread of its full-block means."""
+    b = batch[row, _acc.B_COUNT]
+    if b < 2:
+        return float("nan")
+    s, s2 = batch[row, 2 * j], batch[row, 2 * j + 1]
+    var_block = max(s2 - s * s / b, 0.0) / (b - 1)  # variance of one block's mean
+    return math.sqrt(var_block * _acc.BLOCK / n)
 
 
 @dataclass(frozen=True)
@@ -499,7 +531,26 @@ def _array_range(plan, x, counts_joint, counts_marg, r0=0):
     return part, part_cells
 
 
-def _finish(plan, counts, marg, totals, totals_cells) -> QuantizationStats:
+def _standard_errors(plan, counts, marginal_counts, h, batch, mse_s, var) -> dict:
+    n, d = plan.n, plan.source.dim
+    nan = float("nan")
+    se_h = _measures.plugin_entropy_stderr(counts) if plan.joint else nan
+    out = {"entropy_bits": se_h,
+           "perplexity": math.log(2.0) * 2.0 ** h * se_h,
+           "marginal_entropy_bits": np.array([_measures.plugin_entropy_stderr(c)
+                                              for c in marginal_counts])}
+    for name, j in (("mse_code", _acc.B_CODE), ("mse_source", _acc.B_SRC),
+                    ("mse_centroid", _acc.B_CELL)):
+        defined = name != "mse_source" or bool(np.isfinite(mse_s).all())  # no decoder: NaN
+        out[name] = _batch_se(batch, d, j, n) if defined else nan
+        out[name + "_per_dim"] = np.array([_batch_se(batch, k, j, n) if defined else nan
+                                           for k in range(d)])
+    out["mean"] = np.sqrt(var / n)
+    out["var"] = np.array([_batch_se(batch, k, _acc.B_VAR, n) for k in range(d)])
+    return out
+
+
+def _finish(plan, counts, marg, totals, totals_cells, batch) -> QuantizationStats:
     n, levels, d = plan.n, plan.levels, plan.source.dim
     has_recon = plan.kernel_args[10]
     marginal_counts = tuple(marg[k, :L].copy() for k, L in enumerate(levels))
@@ -511,6 +562,8 @@ def _finish(plan, counts, marg, totals, totals_cells) -> QuantizationStats:
     mse_cm = totals_cells[:, :, 2].sum(axis=1) / n
     centroids = tuple(np.where(totals_cells[k, :L, 0] > 0, totals_cells[k, :L, 1], np.nan)
                       for k, L in enumerate(levels))
+    var = totals[:, _acc.P_M2] / (n - 1) if n > 1 else np.full(d, np.nan)
+    se = _standard_errors(plan, counts, marginal_counts, h, batch, mse_s, var)
     return QuantizationStats(
         n=n, levels=tuple(levels), counts=counts, marginal_counts=marginal_counts,
         entropy_bits=h,
@@ -519,6 +572,5 @@ def _finish(plan, counts, marg, totals, totals_cells) -> QuantizationStats:
         perplexity=float(2.0 ** h), mse_code=float(mse_c.mean()), mse_code_per_dim=mse_c,
         mse_source=float(mse_s.mean()), mse_source_per_dim=mse_s,
         mse_centroid=float(mse_cm.mean()), mse_centroid_per_dim=mse_cm, centroids=centroids,
-        mean=totals[:, _acc.P_MEAN].copy(),
-        var=totals[:, _acc.P_M2] / (n - 1) if n > 1 else np.full(d, np.nan),
+        mean=totals[:, _acc.P_MEAN].copy(), var=var, se=se,
     )

@@ -15,3 +15,24 @@ def lane_sum(a):
     for v in a[m:]:
         s = s + v
     return float(s)
+
+
+def batch_sums(part, part_cells, nrows, block=4096):
+    """Twin of ``_kernels.accumulate.batch_sums`` on fresh sums: per full block, the mean squared
+    errors, the within-cell spread and the unbiased variance, per dimension and averaged."""
+    nblk, d = part.shape[:2]
+    vals = []
+    for b in range(nblk):
+        if nrows - b * block < block:
+            continue
+        v = np.stack([part[b, :, 2] / block, part[b, :, 3] / block,
+                      part_cells[b, :, :, 2].sum(axis=1) / block, part[b, :, 1] / (block - 1)],
+                     axis=1)  # (d, 4)
+        vals.append(np.vstack([v, v.mean(axis=0)]))
+    out = np.zeros((d + 1, 9))
+    if vals:
+        vals = np.array(vals)
+        out[:, 0:8:2] = vals.sum(axis=0)
+        out[:, 1:8:2] = (vals ** 2).sum(axis=0)
+        out[:, 8] = len(vals)
+    return out

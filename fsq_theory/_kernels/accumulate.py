@@ -33,6 +33,12 @@ BOUND_SYM = 2       # FSQ symmetric mode: tanh(z)
 # per-dimension partial statistics of one block
 P_MEAN, P_M2, P_SSE_CODE, P_SSE_SRC = 0, 1, 2, 3
 N_PART = 4
+# batch means over full blocks (standard errors): per block value of the code-domain error, the
+# source-domain error, the within-cell spread and the unbiased variance (columns 2j: sum,
+# 2j + 1: sum of squares); row d holds the average over the dimensions, column B_COUNT the blocks
+B_CODE, B_SRC, B_CELL, B_VAR = 0, 1, 2, 3
+N_BATCH = 4
+B_COUNT = 2 * N_BATCH
 
 
 LANES = 8  # partial sums of lane_sum
@@ -297,6 +303,42 @@ def _chan(n_a, mean_a, m2_a, n_b, mean_b, m2_b):
         return n_a, mean_a, m2_a
     delta = mean_b - mean_a
     return n_ab, mean_a + delta * n_b / n_ab, m2_a + m2_b + delta * delta * n_a * n_b / n_ab
+
+
+@nb.njit(cache=True)
+def batch_sums(part, part_cells, nrows, batch):
+    """Add each full block's per-row statistics to the batch-means sums ``batch`` (d + 1, 9).
+
+    A block of BLOCK rows is one batch: its value is the block's mean squared error (code and
+    source domain), within-cell spread and unbiased variance; the spread of these values over
+    the blocks gives the standard errors (batch means). Blocks are visited in row order and a
+    block's rows never depend on the chunking, so the sums do not either.
+    """
+    nblk = part.shape[0]
+    d = part.shape[1]
+    avg = np.empty(N_BATCH)
+    val = np.empty(N_BATCH)
+    for b in range(nblk):
+        if nrows - b * BLOCK < BLOCK:
+            continue  # the partial last block of a range is left out of the batches
+        avg[:] = 0.0
+        for k in range(d):
+            spread = 0.0
+            for c in range(part_cells.shape[2]):
+                spread += part_cells[b, k, c, 2]
+            val[B_CODE] = part[b, k, P_SSE_CODE] / BLOCK
+            val[B_SRC] = part[b, k, P_SSE_SRC] / BLOCK
+            val[B_CELL] = spread / BLOCK
+            val[B_VAR] = part[b, k, P_M2] / (BLOCK - 1)
+            for j in range(N_BATCH):
+                batch[k, 2 * j] += val[j]
+                batch[k, 2 * j + 1] += val[j] * val[j]
+                avg[j] += val[j] / d
+            batch[k, B_COUNT] += 1.0
+        for j in range(N_BATCH):
+            batch[d, 2 * j] += avg[j]
+            batch[d, 2 * j + 1] += avg[j] * avg[j]
+        batch[d, B_COUNT] += 1.0
 
 
 @nb.njit(cache=True)

@@ -491,7 +491,8 @@ def double_well_ste_descent(fsq: FSQ, u0: float, *, n_steps: int) -> DoubleWellR
 
     If 0 is a code (odd :math:`L`) and :math:`u_0` lies in its cell, :math:`g'(Q(u_0)) = 0`:
     the STE never moves although :math:`g'(u_0) \ne 0`, while exact descent rolls to
-    :math:`\pm1`. The convex bound tends to :math:`\delta R = 8\Delta` and is exceeded.
+    :math:`\pm1`. The convex bound tends to :math:`\delta R = 8\Delta` and is exceeded for
+    large :math:`T` whenever :math:`8\Delta < (u_0^2 - 1)^2`, e.g. :math:`L \ge 33`.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Convergence of STE training (fsq_theory.dynamics._convergence): the Lemma, the theorem, its
+"""Convergence of STE training (fsq_theory.dynamics._convergence, _seed_study): the Lemma, the theorem, its
 nonconvex counterexample and the multi-seed study."""
 
 import numpy as np
@@ -6,6 +6,7 @@ import pytest
 from scipy import optimize, stats
 
 from fsq_theory.dynamics import _convergence as cv
+from fsq_theory.dynamics import _seed_study as sst
 from fsq_theory.dynamics import train_toy_autoencoder
 from fsq_theory.quantizer import FSQ
 
@@ -169,7 +170,7 @@ def test_double_well_outside_zero_cell_converges():
 def test_seed_study_matches_independent_runs_and_scipy_intervals():
     fsq = FSQ([5, 5])
     var = [4.0, 1.0, 0.25]
-    s = cv.ste_seed_study(fsq, var, n_seeds=5, n_samples=150, n_steps=30, n_test=500, rng=11)
+    s = sst.ste_seed_study(fsq, var, n_seeds=5, n_samples=150, n_steps=30, n_test=500, rng=11)
     kids = np.random.SeedSequence(11).spawn(5)
     for j, kid in enumerate(kids):
         run = train_toy_autoencoder(fsq, var, n_samples=150, n_steps=30, rng=kid.spawn(2)[0])
@@ -180,7 +181,7 @@ def test_seed_study_matches_independent_runs_and_scipy_intervals():
     np.testing.assert_allclose(s.upper, hi, rtol=1e-12)
     m, a, b = s.interval(s.gap())
     assert a < m < b and m == pytest.approx(s.test_loss.mean() - s.achievable)
-    again = cv.ste_seed_study(fsq, var, n_seeds=5, n_samples=150, n_steps=30, n_test=500, rng=11)
+    again = sst.ste_seed_study(fsq, var, n_seeds=5, n_samples=150, n_steps=30, n_test=500, rng=11)
     np.testing.assert_array_equal(again.losses, s.losses)
     np.testing.assert_array_equal(again.test_loss, s.test_loss)
 
@@ -191,13 +192,13 @@ def test_seed_study_shannon_bound_by_hand():
     var = np.array([4.0, 1.0, 0.25])
     R = 2 * np.log2(5)
     theta = optimize.brentq(lambda th: np.maximum(0, 0.5 * np.log2(var / th)).sum() - R, 1e-9, 4)
-    s = cv.ste_seed_study(FSQ([5, 5]), var, n_seeds=2, n_samples=20, n_steps=1, n_test=20, rng=0)
+    s = sst.ste_seed_study(FSQ([5, 5]), var, n_seeds=2, n_samples=20, n_steps=1, n_test=20, rng=0)
     assert s.shannon == pytest.approx(np.minimum(theta, var).sum(), rel=1e-9)
     assert s.shannon < s.achievable
 
 
 def test_seed_study_trained_runs_are_near_the_achievable_loss():
-    s = cv.ste_seed_study(FSQ([5, 5]), [4.0, 2.0, 1.0, 0.5], n_seeds=6, n_samples=1000,
+    s = sst.ste_seed_study(FSQ([5, 5]), [4.0, 2.0, 1.0, 0.5], n_seeds=6, n_samples=1000,
                           n_steps=300, n_test=20000, rng=3)
     m, lo, hi = s.interval(s.gap())
     # the held-out loss sits above the Shannon bound and within 10% of the axis-aligned design
@@ -209,10 +210,10 @@ def test_seed_study_trained_runs_are_near_the_achievable_loss():
 # --- argument checks ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: cv.ste_seed_study(FSQ([5]), [1.0], n_seeds=1), "n_seeds"),
-    (lambda: cv.ste_seed_study(FSQ([5]), [1.0], confidence=1.0), "confidence"),
-    (lambda: cv.ste_seed_study(FSQ([5]), [1.0], jacobian="x"), "jacobian"),
-    (lambda: cv.ste_seed_study(FSQ([5, 5]), [1.0]), "variances"),
+    (lambda: sst.ste_seed_study(FSQ([5]), [1.0], n_seeds=1), "n_seeds"),
+    (lambda: sst.ste_seed_study(FSQ([5]), [1.0], confidence=1.0), "confidence"),
+    (lambda: sst.ste_seed_study(FSQ([5]), [1.0], jacobian="x"), "jacobian"),
+    (lambda: sst.ste_seed_study(FSQ([5, 5]), [1.0]), "variances"),
     (lambda: cv.quadratic_ste_descent(FSQ([5]), [[-1.0]], [0.0], [0.0], n_steps=2), "hessian"),
     (lambda: cv.quadratic_ste_descent(FSQ([5]), [[1.0]], [0.0], [1.5], n_steps=2), "u0"),
     (lambda: cv.quadratic_ste_descent(FSQ([5, 5]), [[1.0, 0.5], [0.5, 1.0]], [2.0, 0.0],

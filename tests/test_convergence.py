@@ -194,7 +194,15 @@ def test_seed_study_shannon_bound_by_hand():
     theta = optimize.brentq(lambda th: np.maximum(0, 0.5 * np.log2(var / th)).sum() - R, 1e-9, 4)
     s = sst.ste_seed_study(FSQ([5, 5]), var, n_seeds=2, n_samples=20, n_steps=1, n_test=20, rng=0)
     assert s.shannon == pytest.approx(np.minimum(theta, var).sum(), rel=1e-9)
-    assert s.shannon < s.achievable
+    assert s.shannon < s.lloyd_max < s.achievable
+    # Max (1960), Table I: 5-level Gaussian quantizer, MSE 0.07994 per unit variance
+    assert s.lloyd_max == pytest.approx(0.07994 * (4.0 + 1.0) + 0.25, abs=5e-5 * 5)
+
+
+def test_lloyd_max_axis_pairs_most_levels_with_largest_variance():
+    # Max (1960): MSE 0.1902 (3 levels) and 0.07994 (5 levels) per unit variance
+    got = sst._lloyd_max_axis((3, 5), np.array([0.5, 4.0, 1.0]))
+    assert got == pytest.approx(4.0 * 0.07994 + 1.0 * 0.1902 + 0.5, abs=5e-4)
 
 
 def test_seed_study_trained_runs_are_near_the_achievable_loss():
@@ -203,6 +211,7 @@ def test_seed_study_trained_runs_are_near_the_achievable_loss():
     m, lo, hi = s.interval(s.gap())
     # the held-out loss sits above the Shannon bound and within 10% of the axis-aligned design
     assert np.all(s.test_loss > s.shannon)
+    assert s.interval(s.test_loss - s.lloyd_max)[1] > 0
     assert abs(m) < 0.1 * s.achievable
     assert s.mean[-1] < 0.5 * s.mean[0]
 

@@ -54,6 +54,11 @@ class SeedStudy:
     shannon : float
         :math:`n\,D(R)` at :math:`R = \sum_i\log_2 L_i` bits (reverse water-filling): no
         autoencoder with :math:`\prod_i L_i` codes does better, a lower bound.
+    lloyd_max : float
+        :math:`\sum_{i\le d}D_{\rm LM}(L_{(i)};\sigma_{(i)}^2) + \sum_{i>d}\sigma_{(i)}^2`, levels
+        and variances both sorted in decreasing order: the Lloyd-Max quantizers (exact), the
+        least loss of any axis-aligned design with these level counts (any gains, any
+        decoder).
     confidence : float
         Level :math:`c` of the intervals.
     jacobian : str
@@ -65,7 +70,7 @@ class SeedStudy:
     >>> from fsq_theory.dynamics import ste_seed_study
     >>> s = ste_seed_study(FSQ([5, 5]), [4.0, 1.0, 0.25], n_seeds=3, n_samples=100, n_steps=5,
     ...                    n_test=200, rng=0)
-    >>> s.losses.shape, s.mean.shape, s.test_loss.shape, s.shannon < s.achievable
+    >>> s.losses.shape, s.mean.shape, s.test_loss.shape, s.shannon < s.lloyd_max < s.achievable
     ((3, 6), (6,), (3,), True)
     """
 
@@ -77,6 +82,7 @@ class SeedStudy:
     test_se: np.ndarray
     achievable: float
     shannon: float
+    lloyd_max: float
     confidence: float
     jacobian: str
 
@@ -121,11 +127,13 @@ def ste_seed_study(fsq: FSQ, variances, *, n_seeds: int = 20, n_samples: int = 2
 
         \bar\ell_t \pm t_{(1+c)/2,\,n-1}\,\frac{s_t}{\sqrt n},\qquad
         \text{gap}_j = \hat\ell^{\rm test}_j - \ell_{\rm axis},\qquad
-        n\,D\Big(\sum_i\log_2 L_i\Big) \le \ell^\star \le \ell_{\rm axis},
+        n\,D\Big(\sum_i\log_2 L_i\Big) \le \ell^\star \le \ell_{\rm axis},\qquad
+        \ell_{\rm LM} \le \ell_{\rm axis},
 
     where :math:`\ell^\star` is the best population loss of any autoencoder with this codebook
     size, :math:`D(R)` Gaussian reverse water-filling and :math:`\ell_{\rm axis}` the exact loss
-    of the best axis-aligned linear design. The STE on this bilinear, quantized loss is not
+    of the best axis-aligned linear design; :math:`\ell_{\rm LM}` (Lloyd-Max per coordinate)
+    is the least loss of any axis-aligned design with these level counts. The STE on this bilinear, quantized loss is not
     covered by the convex theorem of this module; the study measures it.
 
     Parameters
@@ -165,8 +173,8 @@ def ste_seed_study(fsq: FSQ, variances, *, n_seeds: int = 20, n_samples: int = 2
     >>> from fsq_theory.dynamics import ste_seed_study
     >>> s = ste_seed_study(FSQ([5, 5]), [4.0, 1.0, 0.25], n_seeds=4, n_samples=200, n_steps=60,
     ...                    n_test=2000, rng=0)
-    >>> round(s.achievable, 4), round(s.shannon, 4)
-    (0.6822, 0.3509)
+    >>> round(s.achievable, 4), round(s.lloyd_max, 4), round(s.shannon, 4)
+    (0.6822, 0.6497, 0.3509)
     >>> m, lo, hi = s.interval(s.final)
     >>> bool(lo < m < hi), bool(s.mean[-1] < s.mean[0])
     (True, True)
@@ -206,5 +214,18 @@ def ste_seed_study(fsq: FSQ, variances, *, n_seeds: int = 20, n_samples: int = 2
     rate = float(np.sum(np.log2(fsq.levels)))
     shannon = reverse_water_filling(var, R=rate).mean_distortion * var.size
     return SeedStudy(losses, mean, lo, hi, test, test_se,
-                     float(axis_aligned_reference_loss(fsq, var)), float(shannon), confidence,
-                     jacobian)
+                     float(axis_aligned_reference_loss(fsq, var)), float(shannon),
+                     _lloyd_max_axis(fsq.levels, var), confidence, jacobian)
+
+
+def _lloyd_max_axis(levels, var) -> float:
+    from scipy import stats
+
+    from ..rate_distortion import lloyd_max, quantizer_performance
+
+    sd = np.sqrt(np.sort(var)[::-1])
+    total = float(np.sum(sd[len(levels):] ** 2))
+    for L, s in zip(sorted(levels, reverse=True), sd):
+        dist = stats.norm(0.0, s)
+        total += quantizer_performance(lloyd_max(int(L), dist), dist).mse
+    return total

@@ -243,3 +243,19 @@ def test_bad_arguments_are_named(call, match):
 def test_fsq_type_checked():
     with pytest.raises(TypeError, match="fsq"):
         cv.ste_gradient_error_bound([5], beta=1.0)
+
+
+def test_rng_conventions():
+    fsq = FSQ([5, 4])
+    a = cv.random_convex_instance(fsq, rng=4)
+    b = cv.random_convex_instance(fsq, rng=np.random.SeedSequence(4))
+    c = cv.random_convex_instance(fsq, rng=np.random.default_rng(4))
+    for x, y, z in zip(a, b, c):
+        np.testing.assert_array_equal(x, y)
+        np.testing.assert_array_equal(x, z)
+    s1 = sst.ste_seed_study(fsq, [1.0, 0.5], n_seeds=2, n_samples=20, n_steps=2, n_test=20, rng=4)
+    s2 = sst.ste_seed_study(fsq, [1.0, 0.5], n_seeds=2, n_samples=20, n_steps=2, n_test=20,
+                            rng=np.random.SeedSequence(4))
+    np.testing.assert_array_equal(s1.losses, s2.losses)
+    with pytest.raises(TypeError, match="rng"):
+        cv.random_convex_instance(fsq, rng=1.5)

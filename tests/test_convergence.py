@@ -259,3 +259,46 @@ def test_rng_conventions():
     np.testing.assert_array_equal(s1.losses, s2.losses)
     with pytest.raises(TypeError, match="rng"):
         cv.random_convex_instance(fsq, rng=1.5)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_theorem_with_affine_parameterisation(seed):
+    """The general statement: w in a ball X of radius rho, u = Phi w with ||Phi|| rho <= 1 (so u
+    stays in the symmetric hull [-1, 1]^d), f(w) = g(Phi w), beta = beta_g ||Phi||^2,
+    delta = beta_g ||Phi|| ||Delta|| / 2; w* from scipy's constrained minimiser (the bound holds
+    for any w* in X). Written independently of quadratic_ste_descent."""
+    rng = np.random.default_rng(seed)
+    fsq = FSQ([5, 3, 4], symmetric=True)
+    d, p = fsq.dim, 5
+    grid = cv._Grid(fsq)
+    Phi = rng.standard_normal((d, p))
+    nphi = np.linalg.norm(Phi, 2)
+    rho = 1.0 / nphi
+    Hg, t, _ = cv.random_convex_instance(fsq, condition=10.0, rng=seed)
+    beta_g = np.linalg.eigvalsh(Hg)[-1]
+    beta = beta_g * nphi**2
+    delta = cv.ste_gradient_error_bound(fsq, beta=beta_g, phi_norm=nphi)
+    f = lambda w: 0.5 * (Phi @ w - t) @ Hg @ (Phi @ w - t)  # noqa: E731
+    proj = lambda w: w if np.linalg.norm(w) <= rho else w * rho / np.linalg.norm(w)  # noqa: E731
+    res = optimize.minimize(f, np.zeros(p), jac=lambda w: Phi.T @ Hg @ (Phi @ w - t),
+                            constraints=[{"type": "ineq", "fun": lambda w: rho**2 - w @ w}],
+                            method="SLSQP", options={"ftol": 1e-14, "maxiter": 500})
+    w_star = proj(res.x)
+    w = proj(rng.standard_normal(p))
+    r0 = np.linalg.norm(w - w_star)
+    T = 300
+    vals, dist = [], []
+    for _ in range(T):
+        u = Phi @ w
+        assert np.all(np.abs(u) <= 1 + 1e-12)
+        ste = Phi.T @ Hg @ (grid.round(u) - t)
+        assert np.linalg.norm(ste - Phi.T @ Hg @ (u - t)) <= delta * (1 + 1e-12)
+        w = proj(w - ste / beta)
+        vals.append(f(w))
+        dist.append(np.linalg.norm(w - w_star))
+    gap = np.minimum.accumulate(vals) - f(w_star)
+    bound = cv.ste_convergence_bound(T, beta=beta, delta=delta, r0=r0,
+                                     radius=np.cumsum(dist) / np.arange(1, T + 1))
+    assert np.all(gap <= bound * (1 + 1e-12))
+    assert np.all(gap <= cv.ste_convergence_bound(T, beta=beta, delta=delta, r0=r0,
+                                                  radius=2 * rho) * (1 + 1e-12))

@@ -3,9 +3,9 @@ r"""Convergence of straight-through (STE) training: a theorem and its nonconvex 
 **Setting.** FSQ rounds the bounded latent :math:`u = b(z)` (code units, the bound's
 coordinates, :class:`~fsq_theory.quantizer.RealBound`) to the grid
 :math:`c_{i,k} = -1 + k\Delta_i`, :math:`k = 0..L_i-1`. On the hull
-:math:`H = \prod_i[-1, -1 + (L_i - 1)\Delta_i]` of the grid the rounding error is at most half a
+:math:`\mathcal C = \prod_i[-1, -1 + (L_i - 1)\Delta_i]` of the grid the rounding error is at most half a
 cell, :math:`|Q(u)_i - u_i| \le \Delta_i/2`. Let :math:`u(w) = \Phi w + a` be affine in the
-parameters :math:`w \in X` (closed, convex, :math:`u(X) \subseteq H`), :math:`g` convex and
+parameters :math:`w \in X` (closed, convex, :math:`u(X) \subseteq \mathcal C`), :math:`g` convex and
 :math:`\beta_g`-smooth, :math:`f(w) = g(u(w))` (convex, :math:`\beta`-smooth with
 :math:`\beta \le \beta_g\|\Phi\|_2^2`). The STE forward pass evaluates :math:`g(Q(u))` and its
 backward pass returns :math:`\hat\nabla f(w) = \Phi^\top\nabla g(Q(u(w)))`.

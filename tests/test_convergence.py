@@ -208,7 +208,7 @@ def test_lloyd_max_axis_pairs_most_levels_with_largest_variance():
 def test_seed_study_trained_runs_are_near_the_achievable_loss():
     s = sst.ste_seed_study(FSQ([5, 5]), [4.0, 2.0, 1.0, 0.5], n_seeds=6, n_samples=1000,
                           n_steps=300, n_test=20000, rng=3)
-    m, lo, hi = s.interval(s.gap())
+    m, _, _ = s.interval(s.gap())
     # the held-out loss sits above the Shannon bound and within 10% of the axis-aligned design
     assert np.all(s.test_loss > s.shannon)
     assert s.interval(s.test_loss - s.lloyd_max)[1] > 0
@@ -278,8 +278,8 @@ def test_theorem_with_affine_parameterisation(seed):
     beta_g = np.linalg.eigvalsh(Hg)[-1]
     beta = beta_g * nphi**2
     delta = cv.ste_gradient_error_bound(fsq, beta=beta_g, phi_norm=nphi)
-    f = lambda w: 0.5 * (Phi @ w - t) @ Hg @ (Phi @ w - t)  # noqa: E731
-    proj = lambda w: w if np.linalg.norm(w) <= rho else w * rho / np.linalg.norm(w)  # noqa: E731
+    f = lambda w: 0.5 * (Phi @ w - t) @ Hg @ (Phi @ w - t)
+    proj = lambda w: w if np.linalg.norm(w) <= rho else w * rho / np.linalg.norm(w)
     res = optimize.minimize(f, np.zeros(p), jac=lambda w: Phi.T @ Hg @ (Phi @ w - t),
                             constraints=[{"type": "ineq", "fun": lambda w: rho**2 - w @ w}],
                             method="SLSQP", options={"ftol": 1e-14, "maxiter": 500})

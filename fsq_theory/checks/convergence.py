@@ -27,8 +27,8 @@ N_STEPS = 300
                 "stuck instances reach 0.4995 of the bound: the delta term is tight within a factor 2)"),
 )
 def ste_convergence_bound() -> Outcome:
-    from ..dynamics import (quadratic_ste_descent, random_convex_instance,
-                            ste_convergence_bound as bound_fn)
+    from ..dynamics import quadratic_ste_descent, random_convex_instance
+    from ..dynamics import ste_convergence_bound as bound_fn
     from ..quantizer import FSQ
 
     runs = []

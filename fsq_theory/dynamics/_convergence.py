@@ -62,13 +62,13 @@ from .. import _validation as v
 from ..quantizer import FSQ, RealBound
 
 __all__ = [
-    "ste_gradient_error_bound",
-    "ste_convergence_bound",
+    "DoubleWellRun",
     "QuadraticSTERun",
+    "double_well_ste_descent",
     "quadratic_ste_descent",
     "random_convex_instance",
-    "DoubleWellRun",
-    "double_well_ste_descent",
+    "ste_convergence_bound",
+    "ste_gradient_error_bound",
 ]
 
 #: Largest number of iterations (times dimension) a descent routine accepts (memory of the trace).
@@ -295,7 +295,7 @@ class QuadraticSTERun:
         grad_error, distance (a pandas DataFrame; gap and bounds are NaN at iteration 0)."""
         import pandas as pd
 
-        pad = lambda a: np.r_[np.nan, a]  # noqa: E731
+        pad = lambda a: np.r_[np.nan, a]
         return pd.DataFrame({"iteration": np.arange(self.n_steps + 1), "loss": self.loss,
                              "quantized_loss": self.quantized_loss, "gap": pad(self.gap()),
                              "bound": pad(self.bound()),
@@ -376,7 +376,7 @@ def quadratic_ste_descent(fsq: FSQ, hessian, target, u0, *, n_steps: int,
         raise ValueError("target must lie in the hull of the code grid unless hessian is diagonal "
                          "(otherwise the constrained minimizer is not known in closed form)")
     u_star = grid.project(t)
-    f = lambda x: 0.5 * np.einsum("...i,ij,...j->...", x - t, H, x - t)  # noqa: E731
+    f = lambda x: 0.5 * np.einsum("...i,ij,...j->...", x - t, H, x - t)
     us = np.empty((n_steps + 1, d))
     us[0] = u
     for k in range(n_steps):
@@ -522,14 +522,14 @@ def double_well_ste_descent(fsq: FSQ, u0: float, *, n_steps: int) -> DoubleWellR
     u0 = v.check_real("u0", u0, minimum=-1.0, maximum=1.0)
     n_steps = _trace_steps(n_steps, 1)
     beta = 8.0
-    grad = lambda x: 4 * x * (x * x - 1)  # noqa: E731
+    grad = lambda x: 4 * x * (x * x - 1)
     us = np.empty(n_steps + 1)
     ex = np.empty(n_steps + 1)
     us[0] = ex[0] = u0
     for k in range(n_steps):
         us[k + 1] = np.clip(us[k] - grad(grid.round(us[k:k + 1])[0]) / beta, -1.0, 1.0)
         ex[k + 1] = np.clip(ex[k] - grad(ex[k]) / beta, -1.0, 1.0)
-    g = lambda x: (x * x - 1) ** 2  # noqa: E731
+    g = lambda x: (x * x - 1) ** 2
     w_star = 1.0 if u0 >= 0 else -1.0
     bound = ste_convergence_bound(n_steps, beta=beta,
                                   delta=ste_gradient_error_bound(fsq, beta=beta),

@@ -133,8 +133,9 @@ def ste_seed_study(fsq: FSQ, variances, *, n_seeds: int = 20, n_samples: int = 2
     where :math:`\ell^\star` is the best population loss of any autoencoder with this codebook
     size, :math:`D(R)` Gaussian reverse water-filling and :math:`\ell_{\rm axis}` the exact loss
     of the best axis-aligned linear design; :math:`\ell_{\rm LM}` (Lloyd-Max per coordinate)
-    is the least loss of any axis-aligned design with these level counts. The STE on this bilinear, quantized loss is not
-    covered by the convex theorem of this module; the study measures it.
+    is the least loss of any axis-aligned design with these level counts. The STE on this
+    bilinear, quantized loss is not covered by the convex theorem of ``_convergence``; the study
+    measures it.
 
     Parameters
     ----------

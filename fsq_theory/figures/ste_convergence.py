@@ -18,8 +18,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..dynamics import (double_well_ste_descent, quadratic_ste_descent, random_convex_instance,
-                        ste_seed_study)
+from ..dynamics import (
+    double_well_ste_descent,
+    quadratic_ste_descent,
+    random_convex_instance,
+    ste_seed_study,
+)
 from ..quantizer import FSQ
 
 VARIANCES = (4.0, 2.0, 1.0, 0.5)
@@ -64,7 +68,7 @@ def compute(quick: bool = False, seed: int = 0) -> pd.DataFrame:
     rows.append(dict(panel="a_ref", series="Shannon bound n D(R)", x=np.nan, y=s.shannon))
     rows.append(dict(panel="a_ref", series="Lloyd-Max, axis-aligned", x=np.nan, y=s.lloyd_max))
     for init in (1.0, 3.0):
-        g = [r for r in rows if r["panel"] == "a_gap" and r["series"].endswith(f"{init:g}")][0]
+        g = next(r for r in rows if r["panel"] == "a_gap" and r["series"].endswith(f"{init:g}"))
         g["lloyd_max_gap"] = g["y"] + s.achievable - s.lloyd_max
 
     n_inst, T = (12, 100) if quick else (60, 1000)

@@ -24,6 +24,10 @@ from .geometry import (codebook_usage, continuous_fisher_information, entropy, e
                        information_flow_empirical, InformationFlow, kl_divergence,
                        mutual_information, perplexity, w2_1d, w2_gaussian, w2_quantization,
                        w2_quantization_pot, W2Estimate)
+from .geometry import (CodebookComparison, compare_codebooks, cross_modal_information,
+                       cross_modal_information_cov, cross_token_pmf, CrossModalGaussian,
+                       CrossModalInformation, CrossModalMC, joint_decoder_mse,
+                       simulate_cross_modal)
 from .hierarchical import (best_gain, composite_cells, CompositeCells, hierarchy_rate_distortion,
                            HierarchyRD, HierarchySimulation, optimize_stage_scales, ResidualFSQ,
                            simulate_hierarchy, StageScaleFit)
@@ -68,6 +72,9 @@ __all__ = [
     "information_flow", "information_flow_empirical", "InformationFlow",
     "fisher_information", "fisher_information_mc", "continuous_fisher_information",
     "fisher_rao_distance", "FisherInformation", "FisherEstimate",
+    "cross_token_pmf", "cross_modal_information", "CrossModalInformation", "simulate_cross_modal",
+    "CrossModalMC", "compare_codebooks", "CodebookComparison", "joint_decoder_mse",
+    "cross_modal_information_cov", "CrossModalGaussian",
     # coding/
     "DiscreteChannel", "bsc", "bec", "z_channel", "fsq_awgn_channel", "capacity",
     "capacity_result", "CapacityResult", "gallager_e0", "random_coding_exponent",

@@ -14,8 +14,6 @@ __all__ = ["lazy_module"]
 
 
 class _LazyModule:
-    __slots__ = ("_lazy_name", "_lazy_mod")
-
     def __init__(self, name: str):
         object.__setattr__(self, "_lazy_name", name)
         object.__setattr__(self, "_lazy_mod", None)
@@ -28,7 +26,11 @@ class _LazyModule:
         return mod
 
     def __getattr__(self, attr):
-        return getattr(self._load(), attr)
+        value = getattr(self._load(), attr)
+        # cache it on the stand-in: later accesses are plain attribute look-ups (a closed-form
+        # evaluation reads special.ndtr & co. a dozen times; ~2.5 us each through this method)
+        object.__setattr__(self, attr, value)
+        return value
 
     def __dir__(self):
         return dir(self._load())

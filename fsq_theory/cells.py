@@ -105,6 +105,16 @@ def _edges(sq: ScalarQuantizer) -> np.ndarray:
     return sq.cell_edges
 
 
+def _norm_loc_scale(dist) -> tuple[float, float]:
+    """loc and scale of a frozen normal, read from its arguments: ``dist.mean()``/``.std()``
+    cost ~90 us per call (argument broadcasting), most of an exact closed-form evaluation."""
+    try:
+        _, loc, scale = dist.dist._parse_args(*dist.args, **dist.kwds)
+        return float(loc), float(scale)
+    except Exception:  # a scipy without the (private) parser: the public, slower route
+        return float(dist.mean()), float(dist.std())
+
+
 def _normal_std_moments(alpha: np.ndarray, beta: np.ndarray):
     def phi_and_tphi(t):
         # phi(t) and t*phi(t), both 0 at t = +-inf
@@ -167,7 +177,7 @@ def cell_moments(sq: ScalarQuantizer, dist=None) -> CellMoments:
     dist = _check_dist(dist)
     a, b = edges[:-1], edges[1:]
     if dist.dist.name == "norm":
-        loc, scale = float(dist.mean()), float(dist.std())
+        loc, scale = _norm_loc_scale(dist)
         m0, m1, m2 = _normal_std_moments((a - loc) / scale, (b - loc) / scale)
         first = loc * m0 + scale * m1
         second = loc * loc * m0 + 2 * loc * scale * m1 + scale * scale * m2

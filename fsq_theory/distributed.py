@@ -10,6 +10,7 @@ sources given by a path are re-opened (memory-mapped) on the worker, not shipped
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from typing import TYPE_CHECKING
@@ -91,7 +92,51 @@ def _partition_task(plan, key, r0, m, host_threads=None):
             counts_marg.sum(axis=0))
 
 
-def stream_stats_dask(quantizer, source, n, *, rng=None, partition_rows=1 << 24, chunk_size=None,
+def _dask_array_task(plan, x, r0, host_threads=None):
+    """Block partials of one row block of a Dask array (``x``: that block, computed on the
+    worker; ``r0``: its first row, a multiple of the accumulation block)."""
+    threads = _worker_threads(host_threads)
+    if threads is not None:
+        numba.set_num_threads(threads)
+    nt = numba.get_num_threads()
+    src = plan.source
+    counts_joint = np.zeros((nt, plan.size if plan.joint else 1), dtype=np.int64)
+    counts_marg = np.zeros((nt, src.dim, max(plan.levels)), dtype=np.int64)
+    parts, parts_cells = [], []
+    x = np.asarray(x)
+    for c0 in range(0, x.shape[0], plan.chunk):
+        xc = np.asarray(x[c0:c0 + plan.chunk], dtype=np.float64)
+        src._finite(xc, r0 + c0)
+        with _KERNEL_LOCK:
+            part, part_cells = _array_range(plan, xc, counts_joint, counts_marg)
+        parts.append(part)
+        parts_cells.append(part_cells)
+    return (np.concatenate(parts), np.concatenate(parts_cells), counts_joint.sum(axis=0),
+            counts_marg.sum(axis=0))
+
+
+def _is_dask_array(obj) -> bool:
+    mod = type(obj).__module__ or ""
+    return mod.startswith("dask.array") and hasattr(obj, "to_delayed")
+
+
+def _dask_array_blocks(darr, n, part_rows):
+    """(first row, delayed block) for rows [0, n) of ``darr``, re-chunked to ``part_rows`` rows
+    (a multiple of the accumulation block: block partials then fold exactly as in one process)."""
+    if darr.ndim == 1:
+        darr = darr[:, None]
+    if darr.ndim != 2:
+        raise ValueError(f"source must be a 2-D Dask array (rows, d), got shape {darr.shape}")
+    if any(math.isnan(s) for s in darr.shape):
+        raise ValueError("source is a Dask array of unknown shape (NaN chunk sizes); call "
+                         "compute_chunk_sizes() first")
+    if darr.dtype.kind not in "fiu" or darr.dtype.itemsize > 8:
+        raise TypeError(f"source must hold real numbers, got a Dask array of dtype {darr.dtype}")
+    blocks = darr[:n].rechunk((part_rows, darr.shape[1])).to_delayed().ravel()
+    return darr, [(k * part_rows, b) for k, b in enumerate(blocks)]
+
+
+def stream_stats_dask(quantizer, source, n=None, *, rng=None, partition_rows=1 << 24, chunk_size=None,
                       scale=1.0, decoder="grid", joint_limit=JOINT_LIMIT,
                       scheduler=None, reconstruction=v._UNSET, seed=v._UNSET) -> QuantizationStats:
     """:func:`~fsq_theory.stats.stream_stats` computed as Dask tasks; same arguments, same result.
@@ -103,7 +148,11 @@ def stream_stats_dask(quantizer, source, n, *, rng=None, partition_rows=1 << 24,
         randomness, rows per chunk, encoder gain, source-domain decoder, joint-histogram
         limit). The source must allow random access to
         its rows: i.i.d. synthetic sources and empirical data (not ``GaussMarkovSource``, whose
-        rows form one sequential chain).
+        rows form one sequential chain). ``source`` may also be a 2-D ``dask.array`` (e.g.
+        ``da.from_zarr(...)`` or ``da.from_array(np.load(path, mmap_mode="r"))``): its rows are
+        read block by block on the workers, never gathered on the client, and the result equals
+        ``stream_stats`` of the same rows as a numpy array. ``n`` defaults to all its rows
+        (required for other sources).
     partition_rows : int, keyword-only
         Rows per Dask task (rounded up to a multiple of 4096).
     scheduler : optional, keyword-only
@@ -143,6 +192,21 @@ def stream_stats_dask(quantizer, source, n, *, rng=None, partition_rows=1 << 24,
         import dask
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError("stream_stats_dask needs dask: pip install 'fsq_theory[dask]'") from None
+    darr = source if _is_dask_array(source) else None
+    if darr is not None:
+        if darr.ndim == 2 and not any(math.isnan(s) for s in darr.shape):
+            n = darr.shape[0] if n is None else n
+        # the plan sees a zero-stride stand-in with the array's shape and dtype (no memory):
+        # float32 data keep the exact float32 thresholds, as in stream_stats
+        shape = (int(darr.shape[0]), 1) if darr.ndim == 1 else darr.shape
+        stand_in = (np.broadcast_to(np.zeros((1,) + tuple(shape[1:]), dtype=darr.dtype), shape)
+                    if darr.ndim in (1, 2) and not any(math.isnan(s) for s in darr.shape)
+                    else None)
+        if stand_in is None:
+            _dask_array_blocks(darr, 0, 1)  # raises the shape error
+        source = EmpiricalSource(stand_in)
+    elif n is None:
+        raise TypeError("n is required unless source is a Dask array")
     plan = _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit)
     src = plan.source
     if src._affine is None and not isinstance(src, EmpiricalSource):
@@ -151,12 +215,18 @@ def stream_stats_dask(quantizer, source, n, *, rng=None, partition_rows=1 << 24,
             "use stream_stats")
     part_rows = v.check_int("partition_rows", partition_rows, minimum=1)
     part_rows = -(-part_rows // _acc.BLOCK) * _acc.BLOCK
-    task = dask.delayed(_partition_task, pure=True)
     plan_d = dask.delayed(plan, traverse=False)
-    key = stream_key(rng) if src._affine is not None else None  # once: a Generator advances
     hosts = _client_host_threads(scheduler)
-    results = dask.compute(*[task(plan_d, key, r0, min(part_rows, plan.n - r0), hosts)
-                             for r0 in range(0, plan.n, part_rows)], scheduler=scheduler)
+    if darr is not None:
+        _, blocks = _dask_array_blocks(darr, plan.n, part_rows)
+        task = dask.delayed(_dask_array_task, pure=True)
+        results = dask.compute(*[task(plan_d, b, r0, hosts) for r0, b in blocks],
+                               scheduler=scheduler)
+    else:
+        task = dask.delayed(_partition_task, pure=True)
+        key = stream_key(rng) if src._affine is not None else None  # once: a Generator advances
+        results = dask.compute(*[task(plan_d, key, r0, min(part_rows, plan.n - r0), hosts)
+                                 for r0 in range(0, plan.n, part_rows)], scheduler=scheduler)
     totals, totals_cells = _new_totals(plan)
     done = 0
     counts = np.zeros(plan.size if plan.joint else 1, dtype=np.int64)

@@ -414,6 +414,54 @@ def _(mp):
           _replace(survival=lambda r: r.survival + 7 * r.survival_stderr))
 
 
+# --- cross-modal tokens (geometry/_cross_modal*.py) ---------------------------------------------
+
+@twin("crossmodal_mi_independent_reference", "I(K_X;K_Y) off by +2e-9 bit")
+def _(mp):
+    _wrap(mp, geometry, "cross_modal_information",
+          _replace(mi_tokens=lambda r: r.mi_tokens + 2e-9))
+
+
+@twin("crossmodal_data_processing", "I(K_X;K_Y) overstated by 0.5 %")
+def _(mp):
+    _wrap(mp, geometry, "cross_modal_information",
+          _replace(mi_tokens=lambda r: r.mi_tokens * 1.005))
+
+
+@twin("crossmodal_small_rho_limit", "fraction kept off by relative 1e-5")
+def _(mp):
+    _wrap(mp, geometry, "cross_modal_information",
+          _replace(fraction=lambda r: r.fraction * (1 + 1e-5)))
+
+
+@twin("crossmodal_exact_vs_monte_carlo", "Monte-Carlo I(K_X;K_Y) biased by +6 SE")
+def _(mp):
+    _wrap(mp, geometry, "simulate_cross_modal",
+          _replace(mi_tokens=lambda r: r.mi_tokens + 6 * r.mi_stderr))
+
+
+@twin("crossmodal_joint_decoder_mse", "joint-decoder MSE off by relative 1e-8")
+def _(mp):
+    _wrap(mp, geometry, "joint_decoder_mse",
+          lambda d, *a, **k: (d[0] * (1 + 1e-8), d[1] * (1 + 1e-8)))
+
+
+@twin("crossmodal_codebooks_above_rd", "every scheme's MSE under-reported by 1.7x")
+def _(mp):
+    _wrap(mp, geometry, "compare_codebooks",
+          _replace(mse=lambda r: r.mse / 1.7))
+
+
+@twin("crossmodal_codebooks_above_rd", "joint decoder 1e-9 relative worse than separate")
+def _(mp):
+    def worse(r):
+        m = r.mse.copy()
+        m[2] = m[0] * (1 + 1e-9)
+        return m
+
+    _wrap(mp, geometry, "compare_codebooks", _replace(mse=worse))
+
+
 # --- the tests ------------------------------------------------------------------------------------
 
 def _cases():

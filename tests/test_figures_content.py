@@ -26,6 +26,7 @@ LINEWIDTH_IN = 472.03 / 72  # \linewidth of paper/main.tex (11pt article, 2.5 cm
 POINT_KEYS = {
     "alternatives": ["table", "source", "quantizer", "rate", "dim", "kind", "reference",
                      "component"],
+    "cross_modal": ["panel", "series", "x"],
     "diffusion_tokens": ["panel", "series", "x"],
     "dynamics_flow": ["panel", "kind", "label", "traj", "x", "y"],
     "error_exponents": ["channel", "snr_db", "kind", "rate"],

@@ -10,6 +10,9 @@ from .. import _validation as v
 
 #: Largest n * d accepted (checked before any work): 2.7e8 float64 entries, ~2 GB per copy.
 MAX_ENTRIES = 1 << 28
+#: Largest magnitude accepted: squared distances, variances and their sums over MAX_ENTRIES
+#: entries stay finite in float64 (1e200 * 2.7e8 << 1.8e308), so no estimate turns into inf - inf.
+MAX_ABS = 1e100
 
 
 def check_data(x, *, name: str = "x", min_rows: int = 16) -> np.ndarray:
@@ -27,7 +30,12 @@ def check_data(x, *, name: str = "x", min_rows: int = 16) -> np.ndarray:
     if n * d > MAX_ENTRIES:
         raise ValueError(f"{name} has {n} x {d} = {n * d} entries, beyond the limit {MAX_ENTRIES}; "
                          "pass a subsample")
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    big = float(np.abs(arr).max()) if arr.size else 0.0
+    if big > MAX_ABS:
+        raise ValueError(f"{name} has an entry of magnitude {big:.3g}, beyond {MAX_ABS:.0e}: squared "
+                         "distortions would overflow float64; rescale the data")
+    return arr
 
 
 def check_confidence(confidence) -> float:

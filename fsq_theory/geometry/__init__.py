@@ -4,7 +4,10 @@ W2 between a source and its quantized measure (exact in 1-D, Bures for Gaussians
 entropy and mutual-information estimators, the information flow through FSQ, and the Fisher
 information the tokens keep about the source's parameters.
 
-Private modules: ``_wasserstein``, ``_information``, ``_information_flow``, ``_fisher``.
+Private modules: ``_wasserstein``, ``_information``, ``_information_flow``, ``_fisher``,
+``_cross_modal`` (token information of two correlated modalities), ``_cross_modal_general``
+(the same for a general cross-covariance in small dimensions), ``_cross_modal_codebooks`` (shared
+against separate codebooks).
 """
 from ._wasserstein import (W2Estimate, w2_1d, w2_gaussian,
                            w2_quantization, w2_quantization_pot)
@@ -14,6 +17,10 @@ from ._information import (ENTROPY_ESTIMATORS, EntropyEstimate, codebook_usage, 
 from ._information_flow import (InformationFlow, information_flow, information_flow_empirical)
 from ._fisher import (FisherEstimate, FisherInformation, continuous_fisher_information,
                       fisher_information, fisher_information_mc, fisher_rao_distance)
+from ._cross_modal import (CrossModalInformation, CrossModalMC, cross_modal_information,
+                           cross_token_pmf, simulate_cross_modal)
+from ._cross_modal_codebooks import CodebookComparison, compare_codebooks, joint_decoder_mse
+from ._cross_modal_general import CrossModalGaussian, cross_modal_information_cov
 
 __all__ = ['W2Estimate', 'w2_1d', 'w2_gaussian',
     'w2_quantization', 'w2_quantization_pot', 'ENTROPY_ESTIMATORS', 'EntropyEstimate',
@@ -21,4 +28,6 @@ __all__ = ['W2Estimate', 'w2_1d', 'w2_gaussian',
     'mutual_information', 'perplexity', 'InformationFlow', 'information_flow',
     'information_flow_empirical', 'FisherEstimate', 'FisherInformation',
     'continuous_fisher_information', 'fisher_information', 'fisher_information_mc',
-    'fisher_rao_distance']
+    'fisher_rao_distance', 'CrossModalInformation', 'CrossModalMC', 'cross_modal_information',
+    'cross_token_pmf', 'simulate_cross_modal', 'CodebookComparison', 'compare_codebooks',
+    'joint_decoder_mse', 'CrossModalGaussian', 'cross_modal_information_cov']

@@ -60,7 +60,7 @@ optimize = lazy_module("scipy.optimize")
 
 from .. import _validation as v
 from ..cells import _check_dist
-from ..quantizer import FSQ
+from ..quantizer import FSQ, ScalarQuantizer
 from ._closed_forms import differential_entropy, gaussian_rd, reverse_water_filling
 from ._scalar_design import lloyd_max, optimal_uniform, quantizer_performance
 
@@ -176,8 +176,19 @@ def tanh_compander_limits(gain=None, *, eps: float = 1e-3) -> TanhCompanderLimit
                                entropy_gap_bits=float(GISH_PIERCE_GAP + jensen))
 
 
+@lru_cache(maxsize=1024)
+def _unit_cells(L, eps, symmetric):
+    # building an FSQ (exact float32 thresholds) costs more than the closed-form integrals:
+    # gain searches evaluate one L at ~100 gains, so the unit-gain cells are made once
+    sq = FSQ([L], eps=eps, symmetric=symmetric).scalar_quantizers(1.0)[0]
+    return sq.thresholds, sq.points
+
+
 def _fsq_sq(L, scale, eps, symmetric):
-    return FSQ([L], eps=eps, symmetric=symmetric).scalar_quantizers(scale)[0]
+    # the same division scalar_quantizers(scale) does, so the cells are identical bit for bit
+    t, p = _unit_cells(int(L), float(eps), bool(symmetric))
+    s = v.check_real("scale", scale, minimum=0.0, strict_minimum=True)
+    return ScalarQuantizer(t / s, p / s)
 
 
 def fsq_scalar_performance(L: int, scale: float, dist=None, *, decoder="grid",

@@ -289,6 +289,22 @@ def _(mp):
     _wrap(mp, dynamics, "ste_jacobian", _scaled(1 + 1e-8))
 
 
+def _convergence_bound_with_delta(factor):
+    def perturb(mp):
+        orig = dynamics.ste_convergence_bound
+
+        def patched(n_steps, *, delta, **kw):
+            return orig(n_steps, delta=delta * factor, **kw)
+
+        mp.setattr(dynamics, "ste_convergence_bound", patched)
+
+    return perturb
+
+
+twin("dynamics_ste_convergence_bound", "error term dropped")(_convergence_bound_with_delta(0.0))
+twin("dynamics_ste_convergence_bound", "error term x 0.45")(_convergence_bound_with_delta(0.45))
+
+
 # --- geometry -------------------------------------------------------------------------------------
 
 @twin("w2_squared_le_mse", "W2^2 overestimated by relative 1e-9")

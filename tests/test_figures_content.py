@@ -42,6 +42,7 @@ POINT_KEYS = {
     "rd_level_allocation": ["panel", "reconstruction", "budget", "choice", "component", "L"],
     "residual_fsq": ["scheme", "decoder", "method", "L", "stages"],
     "ste_gradients": ["panel", "label", "init_scale", "x"],
+    "ste_convergence": ["panel", "series", "x"],
     "temporal_persistence": ["panel", "series", "x"],
     "w2_levels": ["panel", "method", "levels"],
 }

@@ -55,7 +55,9 @@ def _reasons(st) -> dict:
     return {"entropy_bits": no_joint, "usage": no_joint, "perplexity": no_joint,
             "mse_source": "no decoder was given",
             "var": "fewer than 2 rows: the unbiased variance is undefined",
-            "mse_centroid": "undefined for these cells"}
+            "mse_centroid": "undefined for these cells",
+            "se": "batch-means standard errors need at least 2 full blocks of 4096 rows "
+                  "(n >= 8192); NaN estimates have none"}
 
 
 def _summary_json(st) -> dict:
@@ -64,8 +66,14 @@ def _summary_json(st) -> dict:
     return json_safe(st.summary(), _reasons(st))
 
 
-def _fmt(value, spec, reason):
-    return format(value, spec) if math.isfinite(value) else f"n/a ({reason})"
+def _fmt(value, spec, reason, se=None):
+    if not math.isfinite(value):
+        return f"n/a ({reason})"
+    text = format(value, spec)
+    if se is None:
+        return text
+    # every Monte-Carlo number printed carries its standard error
+    return f"{text} ± {format(se, '.2g')}" if math.isfinite(se) else f"{text} ± n/a (n < 8192)"
 
 
 def _print_stats(st, out=None):
@@ -76,15 +84,20 @@ def _print_stats(st, out=None):
     rows = [("n", f"{s['n']:,}"), ("levels", ",".join(map(str, s["levels"]))),
             ("codebook size", f"{s['codebook_size']:,}"),
             ("rate log2|C| (bits/vector)", f"{s['rate_bits']:.6f}"),
-            ("entropy H(Z) (bits/vector)", _fmt(s["entropy_bits"], ".6f", no_joint)),
-            ("perplexity", _fmt(s["perplexity"], ".3f", no_joint)),
-            ("usage", _fmt(s["usage"], ".6f", no_joint)),
-            ("mse (code domain, per scalar)", f"{s['mse_code']:.6g}"),
-            ("mse, grid points decoder (per scalar)", f"{s['mse_source']:.6g}"),
-            ("mse, cell-mean decoder (per scalar)", f"{s['mse_centroid']:.6g}")]
+            ("entropy H(Z) (bits/vector)", _fmt(s["entropy_bits"], ".6f", no_joint,
+                                                st.se["entropy_bits"])),
+            ("perplexity", _fmt(s["perplexity"], ".3f", no_joint, st.se["perplexity"])),
+            ("usage (of this sample)", _fmt(s["usage"], ".6f", no_joint)),
+            ("mse (code domain, per scalar)", _fmt(s["mse_code"], ".6g", "", st.se["mse_code"])),
+            ("mse, grid points decoder (per scalar)",
+             _fmt(s["mse_source"], ".6g", "no decoder", st.se["mse_source"])),
+            ("mse, cell-mean decoder (per scalar)",
+             _fmt(s["mse_centroid"], ".6g", "", st.se["mse_centroid"]))]
     width = max(len(k) for k, _ in rows)
     for k, val in rows:
         print(f"{k:<{width}}  {val}", file=out)
+    print("(± one standard error: delta method for entropies, batch means over 4096-row "
+          "blocks for distortions)", file=out)
     print(file=out)
     print(st.to_frame().to_string(index=False, float_format=lambda x: f"{x:.6g}"), file=out)
 

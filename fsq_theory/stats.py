@@ -160,7 +160,8 @@ class QuantizationStats:
         return math.prod(self.levels)
 
     def to_frame(self):
-        """Per-dimension table (tidy: one row per dimension)."""
+        """Per-dimension table (tidy: one row per dimension), each estimate followed by its
+        standard error in a ``_se`` column."""
         import pandas as pd
 
         return pd.DataFrame({
@@ -172,6 +173,10 @@ class QuantizationStats:
             "mse_centroid": self.mse_centroid_per_dim,
             "mean": self.mean,
             "var": self.var,
+            **{f"{k}_se": self.se[k if k in ("mean", "var") else (
+                "marginal_entropy_bits" if k == "entropy_bits" else f"{k}_per_dim")]
+               for k in ("entropy_bits", "mse_code", "mse_source", "mse_centroid", "mean", "var")
+               if self.se},
         })
 
     def summary(self) -> dict:

@@ -251,6 +251,7 @@ def test_data_options_refused_for_synthetic_source(kw, exc, name):
     (dict(test_fraction=0.01, split_block=1000), ValueError, "test_fraction"),
 ])
 def test_bad_input_names_argument(gauss2, kw, exc, name):
+    kw = {"sandwich_options": FAST, **kw}
     with pytest.raises(exc, match=name):
         compare_quantizers(gauss2, [1.0], quantizers=("lfq",), rng=0, **kw)
 

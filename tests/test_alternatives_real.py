@@ -93,9 +93,16 @@ def test_compare_never_measures_on_training_rows(monkeypatch, gauss2):
 
 
 def test_caps_take_subsets_of_each_side(gauss2):
-    df = compare_quantizers(gauss2, [1.0], quantizers=("lfq",), n_train=500, n_test=700,
-                            rng=1, sandwich_options=FAST)
-    assert df.attrs["reference"].sandwich.n == 700
+    df, ref = compare_quantizers(gauss2, [1.0], quantizers=("lfq",), n_train=500, n_test=700,
+                                 rng=1, sandwich_options=FAST, return_reference=True)
+    assert ref.sandwich.n == 700 and len(df) == 1
+    # the frames concatenate (a reference kept in DataFrame.attrs would break pd.concat)
+    import pandas as pd
+
+    assert len(pd.concat([df, df])) == 2
+    df2, ref2 = compare_quantizers(GaussianSource(dim=2), [1.0], quantizers=("lfq",),
+                                   n_test=1000, rng=0, return_reference=True)
+    assert ref2.kind == "rd" and len(df2) == 1
 
 
 def test_empirical_source_equals_array(gauss2):
@@ -246,6 +253,7 @@ def test_data_options_refused_for_synthetic_source(kw, exc, name):
     (dict(extra={"a": 3}), TypeError, "extra"),
     (dict(extra={"a": lambda tr: "q"}), TypeError, "extra"),
     (dict(quantizers="fsq"), TypeError, "quantizers"),
+    (dict(return_reference=1), TypeError, "return_reference"),
     (dict(test_fraction=1.5), ValueError, "test_fraction"),
     (dict(split_block=0), ValueError, "block"),
     (dict(test_fraction=0.01, split_block=1000), ValueError, "test_fraction"),

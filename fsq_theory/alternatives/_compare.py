@@ -226,7 +226,7 @@ def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", 
                                                       "lattice", "ec_lattice"),
                        n_train=20_000, n_test=100_000, n_init=4, max_codebook=4096,
                        test_fraction=None, split_block=None, sandwich_options=None, extra=None,
-                       rng=None):
+                       return_reference=False, rng=None):
     r"""Operational points of FSQ and its alternatives on one source, against R(D).
 
     For each rate :math:`R` (bits per dimension) and quantizer of block dimension ``n`` (the
@@ -295,6 +295,8 @@ def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", 
     extra : mapping of str to callable, keyword-only
         More quantizers, each ``name: fit(train) -> Quantizer`` fitted on the training rows
         and measured once at its own rate :math:`\log_2|C|/n`.
+    return_reference : bool, keyword-only
+        Also return the reference (:class:`RDReference` or :class:`SandwichReference`).
     rng : keyword-only
         SPEC 7 randomness; an int makes the table reproducible.
 
@@ -313,8 +315,9 @@ def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", 
         ``gap_bits_vs_upper`` (against the exact R(D) or the best upper bound
         ``upper_bound``, ``rd_upper`` bits/dim; nan without an upper bound). A point may lie
         below an upper bound (negative ``*_vs_upper``), never below R(D): the true gap lies in
-        ``[max(0, gap_*_vs_upper), gap_*_vs_lower]``. ``attrs["reference"]`` holds the
-        reference (:class:`RDReference` or :class:`SandwichReference`).
+        ``[max(0, gap_*_vs_upper), gap_*_vs_lower]``.
+    reference : RDReference or SandwichReference
+        Only with ``return_reference=True``: the reference the gaps are measured against.
 
     Examples
     --------
@@ -346,6 +349,8 @@ def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", 
     n_test = v.check_int("n_test", n_test, minimum=100)
     n_init = v.check_int("n_init", n_init, minimum=1)
     max_codebook = v.check_int("max_codebook", max_codebook, minimum=2)
+    if not isinstance(return_reference, (bool, np.bool_)):
+        raise TypeError(f"return_reference must be a bool, got {return_reference!r}")
     extra = {} if extra is None else dict(extra)
     for name, fit in extra.items():
         if not isinstance(name, str) or not callable(fit):
@@ -442,8 +447,7 @@ def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", 
                             f"{q!r}")
         add(name, "fixed", q, q.rate_bits / n, q.rate_bits / n, entropy=entropy_of(q))
     out = pd.DataFrame(rows)
-    out.attrs["reference"] = ref
-    return out
+    return (out, ref) if return_reference else out
 
 
 def renyi_entropy_bits(dist, alpha) -> float:

@@ -39,3 +39,12 @@ def test_registered_checks_pass():
     assert rep.passed, rep.to_frame().to_string()
 
 # the planted-error twins of these checks live in tests/test_check_power.py
+
+
+@pytest.mark.slow
+def test_real_latents_check_margin_and_planted_error():
+    df = chk.real_latent_points()
+    margin, where = chk.below_lower_estimate(df)
+    assert margin >= 0.0, where
+    raised = df.assign(rd_lower_low=df.rd_lower_low + margin + 0.01)
+    assert chk.below_lower_estimate(raised)[0] < 0.0

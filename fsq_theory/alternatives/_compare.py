@@ -12,9 +12,12 @@ from .. import _validation as v
 from ..cells import _check_dist
 from ..rate_distortion import differential_entropy, reverse_water_filling
 from ..sources import GaussianSource, LaplaceSource
+from ._empirical import (AffineQuantizer, best_fsq_on_data, empirical_rows, fsq_on_data,
+                         pca_basis, reference_gaps, sandwich_reference, split_data)
 from ._fsq import FSQQuantizer, ResidualFSQQuantizer, lfq
 from ._lattice import NSM_TABLE, EntropyCodedLattice, TruncatedLattice
-from ._vq import kmeans_vq, residual_kmeans_vq
+from ._base import Quantizer
+from ._vq import CodebookQuantizer, ResidualVQ, kmeans_vq, residual_kmeans_vq
 
 __all__ = ["RDReference", "rd_reference", "ar1_block_source", "compare_quantizers",
            "loss_decomposition", "renyi_entropy_bits", "compander_l2d", "DEFAULT_LATTICE"]
@@ -71,35 +74,52 @@ class RDReference:
         return max(self.h_bits - 0.5 * math.log2(2 * math.pi * math.e * d), 0.0)
 
 
-def rd_reference(source) -> RDReference:
-    r"""The R(D) reference of a Gaussian source (exact) or a Laplace source (Shannon lower bound).
+def rd_reference(source, *, rng=None, **options):
+    r"""The R(D) reference of a source: exact (Gaussian), Shannon lower bound (Laplace), or the
+    empirical sandwich (data).
 
     A :class:`~fsq_theory.sources.GaussianSource` gets the exact D(R), reverse water-filling
     over the eigenvalues of its covariance; a :class:`~fsq_theory.sources.LaplaceSource`
     (independent coordinates with a closed-form marginal) gets the Shannon lower bound with
-    :math:`h = \frac1n\sum_i h(X_i)`.
+    :math:`h = \frac1n\sum_i h(X_i)`; data (an array or an
+    :class:`~fsq_theory.sources.EmpiricalSource`), whose R(D) has no closed form, get the
+    bounds of :func:`fsq_theory.empirical.rd_sandwich` on their rows
+    (:func:`sandwich_reference`): best upper bound and best lower estimate, with intervals.
 
     Parameters
     ----------
-    source : GaussianSource or LaplaceSource
+    source : GaussianSource, LaplaceSource, EmpiricalSource or array_like (n, d)
         The source whose R(D) the operational points are compared with.
+    rng : keyword-only
+        SPEC 7 randomness of the sandwich (data only).
+    **options
+        Keyword arguments of :func:`~fsq_theory.empirical.rd_sandwich` (data only).
 
     Returns
     -------
-    RDReference
-        ``kind="rd"`` for a Gaussian source, ``"slb"`` for a Laplace source.
+    RDReference or SandwichReference
+        ``kind="rd"`` for a Gaussian source, ``"slb"`` for a Laplace source, ``"sandwich"``
+        for data.
 
     Raises
     ------
     TypeError
         ``source`` is of another type.
+    ValueError
+        ``options`` given for a synthetic source.
 
     Examples
     --------
     >>> ref = rd_reference(GaussianSource(dim=2))
     >>> ref.kind, ref.dr(1.0)
     ('rd', 0.25)
+    >>> x = np.random.default_rng(0).standard_normal((2000, 2))
+    >>> rd_reference(x, bounds=("gaussian", "shannon"), rng=0).kind
+    'sandwich'
     """
+    if isinstance(source, (GaussianSource, LaplaceSource)) and options:
+        raise ValueError(f"options {sorted(options)} apply to data (the sandwich) only, not to a "
+                         f"{type(source).__name__}")
     if isinstance(source, GaussianSource):
         lam = np.clip(np.linalg.eigvalsh(source.cov), 1e-300, None)
         h = 0.5 * math.log2(2 * math.pi * math.e) + 0.5 * float(np.log2(lam).mean())
@@ -107,7 +127,10 @@ def rd_reference(source) -> RDReference:
     if isinstance(source, LaplaceSource):
         h = float(np.mean([differential_entropy(source.marginal(k)) for k in range(source.dim)]))
         return RDReference("slb", None, h)
-    raise TypeError(f"source must be a GaussianSource or a LaplaceSource, got {type(source).__name__}")
+    if empirical_rows(source) is not None:
+        return sandwich_reference(source, rng=rng, **options)
+    raise TypeError(f"source must be a GaussianSource, a LaplaceSource, an EmpiricalSource or an "
+                    f"array (n, d), got {type(source).__name__}")
 
 
 def ar1_block_source(rho, n, *, variance=1.0) -> GaussianSource:
@@ -147,9 +170,17 @@ def ar1_block_source(rho, n, *, variance=1.0) -> GaussianSource:
     return GaussianSource(cov=var * rho ** np.abs(i[:, None] - i[None, :]))
 
 
-def _mse(q, x):
+def _mse(q, x, groups=None):
+    """MSE per scalar of ``q`` on rows ``x`` and its standard error: i.i.d. rows, or (with
+    ``groups``) the cluster (batch-means) SE over groups of dependent rows."""
     e = ((q.quantize(x) - x) ** 2).mean(1)
-    return float(e.mean()), float(e.std(ddof=1) / math.sqrt(e.size))
+    if groups is None:
+        return float(e.mean()), float(e.std(ddof=1) / math.sqrt(e.size))
+    _, inv = np.unique(groups, return_inverse=True)
+    sums, counts = np.bincount(inv, weights=e), np.bincount(inv)
+    B, m = sums.size, float(e.mean())
+    se = math.sqrt(B / (B - 1) * float(((sums - m * counts) ** 2).sum())) / e.size
+    return m, se
 
 
 def _joint_entropy(q, x, n_test):
@@ -161,11 +192,13 @@ def _joint_entropy(q, x, n_test):
     return q.index_entropy_bits(x) / q.dim
 
 
-def _product_entropy(q: FSQQuantizer, x):
+def _product_entropy(q, x):
     """Sum of the per-dimension plug-in entropies (bits per dimension): the rate of coding each
     coordinate's index separately, an upper bound on the joint entropy."""
     from ..stats import plugin_entropy_bits
 
+    if isinstance(q, AffineQuantizer):
+        q, x = q.inner, q.to_inner(x)
     k = q.cells(x)
     return float(np.mean([plugin_entropy_bits(np.bincount(k[:, i])) for i in range(q.dim)]))
 
@@ -192,20 +225,37 @@ def _ec_lattice_at(name, dim, target_bits, train, test):
 def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", "rfsq",
                                                       "lattice", "ec_lattice"),
                        n_train=20_000, n_test=100_000, n_init=4, max_codebook=4096,
-                       rng=None):
+                       test_fraction=None, split_block=None, sandwich_options=None, extra=None,
+                       return_reference=False, rng=None):
     r"""Operational points of FSQ and its alternatives on one source, against R(D).
 
-    For each rate :math:`R` (bits per dimension) and quantizer of block dimension ``n =
-    source.dim`` with :math:`|C| = 2^{nR}` (fixed rate) the MSE per scalar is measured on
-    ``n_test`` fresh samples (with its standard error) and compared with the distortion-rate
-    function at the same rate,
+    For each rate :math:`R` (bits per dimension) and quantizer of block dimension ``n`` (the
+    source's dimension) with :math:`|C| = 2^{nR}` (fixed rate) the MSE per scalar
+    :math:`\hat D` is measured on ``n_test`` rows never used for training (with its standard
+    error) and compared with the distortion-rate function at the same rate,
 
     .. math:: \text{gap} = 10\log_{10}\frac{\hat D}{D(R)}\ \text{dB},\qquad
               R - R(\hat D)\ \text{bits/dim},
 
     and, where it can be estimated (|C| <= n_test/50, or per coordinate for product
-    quantizers), at the entropy of its index. Quantizers (skipped at rates where they do not
-    exist):
+    quantizers), at the entropy of its index. Positive gaps: the point lies above the reference.
+
+    **Sources.** A Gaussian source has the exact D(R); a Laplace source the Shannon lower
+    bound (gaps against it are upper bounds on the true gaps); **data** (an array or an
+    :class:`~fsq_theory.sources.EmpiricalSource`, e.g. real latents) are split by
+    :func:`held_out_split` into training and held-out rows; every quantizer is fitted on (at
+    most ``n_train`` of) the training rows only and measured on (at most ``n_test`` of) the
+    held-out rows, and the reference is the empirical sandwich of the held-out rows
+    (:func:`sandwich_reference`): each point gets its gap against the best **upper** bound
+    (``*_vs_upper``: a lower bound on the true gap) and against the best **lower** estimate
+    (``*_vs_lower`` = ``gap_db``, ``gap_bits``: an upper bound on the true gap, subject to the
+    estimate's interval ``rd_lower_low`` .. ``rd_lower_high``). The standard error of
+    :math:`\hat D` is then the batch-means SE over the held-out blocks (rows of one block may
+    be dependent). Structured quantizers (FSQ, LFQ, residual FSQ, lattices) are fed the rows
+    centred on the training mean (:class:`AffineQuantizer`), FSQ with the MSE-optimal gain per
+    dimension and the training centroids.
+
+    Quantizers (skipped at rates where they do not exist):
 
     - ``"fsq"``: FSQ (default mode, :math:`L = 2^R \ge 3` per dimension) at the MSE-optimal
       gain for the marginal, with centroid (ideal per-dimension) decoder;
@@ -217,16 +267,36 @@ def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", 
     - ``"lattice"``: the truncated lattice :data:`DEFAULT_LATTICE` of dimension n (|C|
       codewords nearest the origin, scale fitted);
     - ``"ec_lattice"``: entropy-coded (unbounded) lattice and uniform scalar quantizer
-      (``"Z"``), scale set so the index entropy equals R (rows of kind "entropy").
+      (``"Z"``), scale set so the index entropy equals R (rows of kind "entropy");
+    - ``"fsq_levels"`` (not in the default list): FSQ with the best level list of product
+      :math:`\le 2^{nR}` on the training rows (default or symmetric mode), gains and centroids
+      fitted; its rate is :math:`\log_2\prod L_i / n \le R`;
+    - ``"fsq_pca"`` (not in the default list): the same after rotating the centred rows to the
+      principal axes of the training rows (decorrelation before FSQ).
 
     Parameters
     ----------
-    source : GaussianSource or LaplaceSource
-        Zero-mean source; its ``dim`` is the block dimension.
+    source : GaussianSource, LaplaceSource, EmpiricalSource or array_like (N, n)
+        Zero-mean synthetic source, or data; its dimension is the block dimension.
     rates : sequence of float
         Bits per dimension.
     quantizers : sequence of str, keyword-only
     n_train, n_test, n_init, max_codebook : int, keyword-only
+        Training and test rows (for data: at most that many of each split, a random subset),
+        k-means restarts, largest codebook of an explicit (VQ) codebook.
+    test_fraction : float, keyword-only
+        Data only: fraction of the blocks held out (default 0.5).
+    split_block : int, keyword-only
+        Data only: rows per block of the split (default 1: a random split of rows); consecutive
+        rows that share information (overlapping patches, time series) need larger blocks.
+    sandwich_options : dict, keyword-only
+        Data only: keyword arguments of :func:`~fsq_theory.empirical.rd_sandwich` (default
+        :data:`~fsq_theory.alternatives._empirical.SANDWICH_DEFAULTS`).
+    extra : mapping of str to callable, keyword-only
+        More quantizers, each ``name: fit(train) -> Quantizer`` fitted on the training rows
+        and measured once at its own rate :math:`\log_2|C|/n`.
+    return_reference : bool, keyword-only
+        Also return the reference (:class:`RDReference` or :class:`SandwichReference`).
     rng : keyword-only
         SPEC 7 randomness; an int makes the table reproducible.
 
@@ -234,10 +304,20 @@ def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", 
     -------
     pandas.DataFrame
         One row per (quantizer, rate): ``quantizer``, ``kind`` ("fixed" or "entropy"),
-        ``dim``, ``codebook_size``, ``rate`` (bits/dim: log2|C|/n, or the entropy for kind
-        "entropy"), ``mse``, ``mse_se``, ``dr`` (D(R) at ``rate``), ``gap_db``, ``gap_db_se``,
-        ``rd_at_mse`` (bits/dim), ``gap_bits``, ``entropy_rate`` (bits/dim, nan when not
-        estimable), ``entropy_gap_db``, ``reference`` ("rd" or "slb").
+        ``dim``, ``codebook_size``, ``target_rate`` (the R asked for), ``rate`` (bits/dim:
+        log2|C|/n, or the entropy for kind "entropy"), ``mse``, ``mse_se``, ``dr`` (D(R), or
+        its lower side, at ``rate``), ``gap_db``, ``gap_db_se``, ``rd_at_mse`` (bits/dim),
+        ``gap_bits``, ``entropy_rate`` (bits/dim, nan when not estimable),
+        ``entropy_gap_db``, ``reference`` ("rd", "slb" or "sandwich"), and the two labelled
+        gaps: ``gap_db_vs_lower``, ``gap_bits_vs_lower`` (against the exact R(D), the SLB or
+        the best lower estimate; its bound ``lower_bound`` and interval ``rd_lower_low``,
+        ``rd_lower_high`` in bits/dim at :math:`\hat D`), ``dr_upper``, ``gap_db_vs_upper``,
+        ``gap_bits_vs_upper`` (against the exact R(D) or the best upper bound
+        ``upper_bound``, ``rd_upper`` bits/dim; nan without an upper bound). A point may lie
+        below an upper bound (negative ``*_vs_upper``), never below R(D): the true gap lies in
+        ``[max(0, gap_*_vs_upper), gap_*_vs_lower]``.
+    reference : RDReference or SandwichReference
+        Only with ``return_reference=True``: the reference the gaps are measured against.
 
     Examples
     --------
@@ -245,14 +325,22 @@ def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", 
     ...                         n_test=20_000, rng=0)
     >>> round(float(df.gap_db.iloc[0]), 1)  # sign quantizer: D = 1 - 2/pi vs D(1) = 1/4
     1.6
+    >>> x = np.random.default_rng(0).standard_normal((4000, 2))  # data: split, sandwich
+    >>> df = compare_quantizers(x, [1.0], quantizers=("lfq",), rng=0,
+    ...                         sandwich_options=dict(bounds=("gaussian", "shannon")))
+    >>> df[["reference", "lower_bound", "upper_bound"]].values.tolist()
+    [['sandwich', 'shannon', 'gaussian']]
+    >>> bool(df.gap_db_vs_upper.iloc[0] <= df.gap_db_vs_lower.iloc[0])
+    True
     """
     import pandas as pd
 
-    ref = rd_reference(source)
-    n = source.dim
     rates = [v.check_real("rates", r, minimum=0.0, strict_minimum=True)
              for r in np.atleast_1d(rates).tolist()]
-    known = {"fsq", "lfq", "vq", "rvq", "rfsq", "lattice", "ec_lattice"}
+    known = {"fsq", "lfq", "vq", "rvq", "rfsq", "lattice", "ec_lattice", "fsq_levels",
+             "fsq_pca"}
+    if isinstance(quantizers, str):
+        raise TypeError(f"quantizers must be a sequence of names, got {quantizers!r}")
     quantizers = tuple(quantizers)
     bad = [q for q in quantizers if q not in known]
     if bad:
@@ -261,58 +349,105 @@ def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", 
     n_test = v.check_int("n_test", n_test, minimum=100)
     n_init = v.check_int("n_init", n_init, minimum=1)
     max_codebook = v.check_int("max_codebook", max_codebook, minimum=2)
+    if not isinstance(return_reference, (bool, np.bool_)):
+        raise TypeError(f"return_reference must be a bool, got {return_reference!r}")
+    extra = {} if extra is None else dict(extra)
+    for name, fit in extra.items():
+        if not isinstance(name, str) or not callable(fit):
+            raise TypeError(f"extra must map names to callables fit(train) -> Quantizer, got "
+                            f"{name!r}: {fit!r}")
     gen = v.as_generator(rng)
-    train = source.sample(n_train, rng=gen)
-    test = source.sample(n_test, rng=gen)
-    dist = source.marginal(0)
+    data = empirical_rows(source)
+    if data is None:
+        given = [k for k, val in (("test_fraction", test_fraction), ("split_block", split_block),
+                                  ("sandwich_options", sandwich_options)) if val is not None]
+        if given:
+            raise ValueError(f"{given[0]} applies to data (an array or EmpiricalSource) only, "
+                             f"not to a {type(source).__name__}")
+        ref = rd_reference(source)
+        n = source.dim
+        train = source.sample(n_train, rng=gen)
+        test = source.sample(n_test, rng=gen)
+        dist, groups = source.marginal(0), None
+    else:
+        train, test, groups = split_data(data, n_train, n_test, test_fraction, split_block, gen)
+        if sandwich_options is not None and not isinstance(sandwich_options, dict):
+            raise TypeError(f"sandwich_options must be a dict of rd_sandwich arguments, got "
+                            f"{sandwich_options!r}")
+        ref = sandwich_reference(test, rng=gen, **(sandwich_options or {}))
+        n, dist = data.shape[1], None
+    n_test = test.shape[0]
+    mean = train.mean(axis=0) if dist is None else np.zeros(n)
+    centred = train - mean
     rows = []
 
-    def add(name, kind, q, rate, *, entropy=float("nan")):
-        mse, se = _mse(q, test)
-        dr = ref.dr(rate)
-        ent_gap = 10 * math.log10(mse / ref.dr(entropy)) if np.isfinite(entropy) else float("nan")
+    def add(name, kind, q, rate, target, *, entropy=float("nan")):
+        if dist is None and not isinstance(q, (AffineQuantizer, CodebookQuantizer, ResidualVQ)):
+            q = AffineQuantizer(q, mean=mean)
+        mse, se = _mse(q, test, groups)
         rows.append(dict(quantizer=name, kind=kind, dim=n,
                          codebook_size=q.codebook_size if q.codebook_size is not None else -1,
-                         rate=rate, mse=mse, mse_se=se, dr=dr,
-                         gap_db=10 * math.log10(mse / dr), gap_db_se=10 / math.log(10) * se / mse,
-                         rd_at_mse=ref.rd(mse), gap_bits=rate - ref.rd(mse),
-                         entropy_rate=entropy, entropy_gap_db=ent_gap, reference=ref.kind))
+                         target_rate=target, rate=rate, mse=mse, mse_se=se,
+                         gap_db_se=10 / math.log(10) * se / mse, reference=ref.kind,
+                         **reference_gaps(ref, rate, mse, entropy)))
+
+    def entropy_of(q, product=False):
+        if dist is None and not isinstance(q, (AffineQuantizer, CodebookQuantizer, ResidualVQ)):
+            q = AffineQuantizer(q, mean=mean)
+        return _product_entropy(q, test) if product else _joint_entropy(q, test, n_test)
 
     for R in rates:
         M = 2.0 ** (n * R)
         L = 2.0 ** R
         int_L = abs(L - round(L)) < 1e-9
-        if "fsq" in quantizers and int_L and round(L) >= 3:
-            q = FSQQuantizer.for_distribution([int(round(L))] * n, dist)
-            add("fsq", "fixed", q, R, entropy=_product_entropy(q, test))
-        if "lfq" in quantizers and abs(R - 1.0) < 1e-12:
-            q = lfq(n, dist)
-            add("lfq", "fixed", q, R, entropy=_product_entropy(q, test))
         Mi = int(round(M))
-        small = abs(M - Mi) < 1e-6 and Mi <= max_codebook
-        if "vq" in quantizers and small and Mi <= n_train // 10:
+        integral = abs(M - Mi) < 1e-6
+        if "fsq" in quantizers and int_L and round(L) >= 3:
+            q = (FSQQuantizer.for_distribution([int(round(L))] * n, dist) if dist is not None
+                 else fsq_on_data(train, [int(round(L))] * n))
+            add("fsq", "fixed", q, R, R, entropy=entropy_of(q, True))
+        if "lfq" in quantizers and abs(R - 1.0) < 1e-12:
+            q = lfq(n, dist) if dist is not None else fsq_on_data(train, [2] * n, symmetric=True)
+            add("lfq", "fixed", q, R, R, entropy=entropy_of(q, True))
+        for name in ("fsq_levels", "fsq_pca"):
+            if name in quantizers and integral and Mi <= 1 << 22:
+                rot = pca_basis(train) if name == "fsq_pca" else None
+                q = best_fsq_on_data(train, Mi, rotation=rot)
+                if q is not None:
+                    add(name, "fixed", q, q.rate_bits / n, R, entropy=entropy_of(q, True))
+        small = integral and Mi <= max_codebook
+        if "vq" in quantizers and small and Mi <= n_train // 10 and Mi <= train.shape[0] // 10:
             q = kmeans_vq(train, Mi, n_init=n_init, rng=gen)
-            add("vq", "fixed", q, R, entropy=_joint_entropy(q, test, n_test))
+            add("vq", "fixed", q, R, R, entropy=entropy_of(q))
         half = n * R / 2
         if ("rvq" in quantizers and abs(half - round(half)) < 1e-9 and round(half) >= 1
-                and 2 ** round(half) <= min(max_codebook, n_train // 10)):
+                and 2 ** round(half) <= min(max_codebook, n_train // 10, train.shape[0] // 10)):
             q = residual_kmeans_vq(train, [2 ** int(round(half))] * 2, n_init=n_init, rng=gen)
-            add("rvq", "fixed", q, R, entropy=_joint_entropy(q, test, n_test))
+            add("rvq", "fixed", q, R, R, entropy=entropy_of(q))
         L2 = 2.0 ** (R / 2)
         if "rfsq" in quantizers and abs(L2 - round(L2)) < 1e-9 and round(L2) >= 2:
-            q = ResidualFSQQuantizer([int(round(L2))] * n, 2).fit_gain(train)
-            add("rfsq", "fixed", q, R, entropy=_joint_entropy(q, test, n_test))
+            q = ResidualFSQQuantizer([int(round(L2))] * n, 2).fit_gain(centred)
+            add("rfsq", "fixed", q, R, R, entropy=entropy_of(q))
         name = DEFAULT_LATTICE.get(n)
         if "lattice" in quantizers and name is not None and small:
-            q = TruncatedLattice(name, Mi, dim=n if name == "Z" else None).fit_scale(train)
-            add(f"lattice_{name}", "fixed", q, R, entropy=_joint_entropy(q, test, n_test))
+            q = TruncatedLattice(name, Mi, dim=n if name == "Z" else None).fit_scale(centred)
+            add(f"lattice_{name}", "fixed", q, R, R, entropy=entropy_of(q))
         if "ec_lattice" in quantizers:
             for nm in dict.fromkeys(["Z", name or "Z"]):
-                q = _ec_lattice_at(nm, n, R, train, test)
+                q = _ec_lattice_at(nm, n, R, centred, test)
                 if q is not None:
+                    if dist is None:
+                        q = AffineQuantizer(q, mean=mean)
                     h = q.index_entropy_bits(test) / n
-                    add(f"ec_{nm}", "entropy", q, h, entropy=h)
-    return pd.DataFrame(rows)
+                    add(f"ec_{nm}", "entropy", q, h, R, entropy=h)
+    for name, fit in extra.items():
+        q = fit(train.copy())
+        if not isinstance(q, Quantizer) or q.dim != n or q.codebook_size is None:
+            raise TypeError(f"extra[{name!r}] must return a fixed-rate Quantizer of dim {n}, got "
+                            f"{q!r}")
+        add(name, "fixed", q, q.rate_bits / n, q.rate_bits / n, entropy=entropy_of(q))
+    out = pd.DataFrame(rows)
+    return (out, ref) if return_reference else out
 
 
 def renyi_entropy_bits(dist, alpha) -> float:

@@ -511,8 +511,6 @@ def test_hostile_first_argument(name, case):
 
 # gaps the sweep found in other owners' code, left for them; strict=False so a fix does not break
 KNOWN: dict = {}
-KNOWN[("alternatives.compare_quantizers", "huge")] = "compare_quantizers: rates=1e300 raises " \
-    "OverflowError (2**(n R)) instead of a ValueError naming rates"
 KNOWN[("stream_stats", "huge")] = "stream_stats: var and mse_centroid NaN for |x| ~ 1e300 " \
     "(inf - inf in the accumulate kernel's sums of squares)"
 KNOWN[("w2_quantization_pot", "huge")] = "w2_quantization_pot: stderr NaN for |x| ~ 1e300 (overflow)"

@@ -25,6 +25,8 @@ __all__ = ["RDReference", "rd_reference", "ar1_block_source", "compare_quantizer
 #: Lattice used for a block dimension in the comparison (the best known lattice quantizer).
 DEFAULT_LATTICE = {1: "Z", 2: "A2", 3: "A3*", 4: "D4", 8: "E8"}
 _DB_PER_BIT = 20.0 * math.log10(2.0)
+#: Largest rate (bits per dimension) compare_quantizers accepts.
+MAX_RATE = 24.0
 
 
 @dataclass(frozen=True)
@@ -279,7 +281,7 @@ def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", 
     source : GaussianSource, LaplaceSource, EmpiricalSource or array_like (N, n)
         Zero-mean synthetic source, or data; its dimension is the block dimension.
     rates : sequence of float
-        Bits per dimension.
+        Bits per dimension, in (0, 24].
     quantizers : sequence of str, keyword-only
     n_train, n_test, n_init, max_codebook : int, keyword-only
         Training and test rows (for data: at most that many of each split, a random subset),
@@ -335,7 +337,9 @@ def compare_quantizers(source, rates, *, quantizers=("fsq", "lfq", "vq", "rvq", 
     """
     import pandas as pd
 
-    rates = [v.check_real("rates", r, minimum=0.0, strict_minimum=True)
+    # 24 bits/dim = 2^24 levels per dimension, beyond any quantizer built here (and 2^(nR)
+    # would overflow a float for absurd rates): refused before any work
+    rates = [v.check_real("rates", r, minimum=0.0, strict_minimum=True, maximum=MAX_RATE)
              for r in np.atleast_1d(rates).tolist()]
     known = {"fsq", "lfq", "vq", "rvq", "rfsq", "lattice", "ec_lattice", "fsq_levels",
              "fsq_pca"}

@@ -232,6 +232,11 @@ STRATEGIES.update({
     "alternatives.loss_decomposition": S(lambda: dict(dim=2, rho=0.5), "rho"),
     "alternatives.renyi_entropy_bits": S(lambda: dict(dist=stats.norm(), alpha=2.0), "alpha"),
     "alternatives.compander_l2d": S(lambda: dict(dist=stats.norm()), "dist"),
+    "alternatives.held_out_split": S(lambda: dict(n=100, block=10), "n", count=True),
+    "alternatives.AffineQuantizer": S(lambda: dict(inner=_resolve("alternatives.CodebookQuantizer")(Z2),
+                                                   mean=np.array([0.1, -0.2])), "mean"),
+    "alternatives.sandwich_reference": S(lambda: dict(x=X1024, bounds=("gaussian", "separable")),
+                                         "x", nan_ok=("h_bits",)),  # documented: no k-NN bound
     "datasets.load_eeg_latents": S(lambda: dict(), ""),
     "datasets.load_image_latents": S(lambda: dict(), ""),
     "report.report": S(lambda: dict(latents=X1024, levels=[5, 4], kmeans=False, sample_size=1000,

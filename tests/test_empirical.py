@@ -242,8 +242,7 @@ def test_empirical_levels_beat_gaussian_assumption_on_non_gaussian_data(decoder)
         assert 2 not in lv
     assert (emp.codebook_size <= budget).all()
     assert emp.mse.is_monotonic_increasing
-    gauss = optimal_levels(budget, x.var(axis=0), top=50, max_level=64,
-                           reconstruction="points" if decoder == "grid" else "centroid")
+    gauss = optimal_levels(budget, x.var(axis=0), top=50, max_level=64, decoder=decoder)
     valid = [lv for lv in gauss.levels if 2 not in lv]
     mse_g = best_gain_per_dimension(x, valid[0], decoder=decoder).mean_mse
     # exact search over a set that contains the Gaussian-model choice

@@ -34,31 +34,13 @@ import sys
 import numba as nb
 import numpy as np
 
-from .gather import WIDTH, gather16
+from .gather import WIDTH, bucket_cells16
 
 # compare path while the padded threshold count is at most this (measured crossover against the
 # bucket path on 2^22 float32 rows; see BENCHMARKS.md, issue 13)
 COMPARE_MAX = 16
 BUCKETS_MAX = 1 << 20  # per distinct dimension (8 MB of table); beyond, the tiled kernel is used
 _PATTERN_BYTES = 16384  # compare patterns (T x P values) kept well inside L1
-
-
-@nb.njit(cache=True, inline="always", error_model="numpy")
-def _bucket(x, lo, invw, bmax, one, zero):
-    w = one - one / (one + abs(x))
-    w = w if x >= zero else -w
-    u = (w - lo) * invw
-    u = u if u >= zero else zero  # also maps NaN to bucket 0
-    u = min(u, bmax)
-    return np.int32(u)
-
-
-@nb.njit(cache=True, error_model="numpy")
-def buckets_of(x, lo, invw, bmax, out):
-    """out[i] = bucket of x[i] (float32), by the function the kernel uses."""
-    one, zero = np.float32(1), np.float32(0)
-    for i in range(x.shape[0]):
-        out[i] = _bucket(x[i], lo, invw, bmax, one, zero)
 
 
 @nb.njit(cache=True, inline="always")
@@ -133,9 +115,10 @@ def encode_compare(zf, n, d, thr_pat, basis, out, bad):
         bad[t] = nbad
 
 
-@nb.njit(parallel=True, cache=True, error_model="numpy")
+@nb.njit(parallel=True, cache=True)
 def encode_bucket32(zf, n, d, lo_pat, invw_pat, bmax_pat, off_pat, tab, basis, out, bad):
-    """As :func:`encode_compare` for float32 rows through the bucket table.
+    """As :func:`encode_compare` for float32 rows through the bucket table
+    (:func:`.gather.bucket_cells16`, 16 values at a time).
 
     ``*_pat``: (P,) patterns of each dimension's grid origin, inverse bucket width and last
     bucket (float32) and of its table offset (int32); tab: (B,) int64 entries, low word the
@@ -146,14 +129,9 @@ def encode_bucket32(zf, n, d, lo_pat, invw_pat, bmax_pat, off_pat, tab, basis, o
     R = P // d
     ntask = bad.shape[0]
     per = -(-(-(-n // ntask)) // R) * R
-    big = np.float32(np.inf)
-    one, zero = np.float32(1), np.float32(0)
     for t in nb.prange(ntask):
-        bi = np.zeros(P, np.int32)  # lanes past a short last tile keep valid indices
-        ent = np.empty(P, np.int64)
-        ent_thr = ent.view(np.float32)
-        ent_cnt = ent.view(np.int32)
         w = np.empty(P, np.int32)
+        xs = np.zeros(P, np.float32)  # a last tile shorter than 16 values is padded here
         a0 = t * per
         a1 = min(n, a0 + per)
         nbad = np.int32(0)
@@ -161,16 +139,37 @@ def encode_bucket32(zf, n, d, lo_pat, invw_pat, bmax_pat, off_pat, tab, basis, o
             m = min(a1, r0 + R) - r0
             q = m * d
             x = zf[r0 * d: r0 * d + q]
-            for p in range(q):
-                xp = x[p]
-                nbad += np.int32(not abs(xp) < big)
-                bi[p] = off_pat[p] + _bucket(xp, lo_pat[p], invw_pat[p], bmax_pat[p], one, zero)
-            for p in range(0, q, WIDTH):
-                gather16(tab, bi, p, ent)
-            for p in range(q):
-                w[p] = ent_cnt[2 * p + 1] + np.int32(x[p] >= ent_thr[2 * p])
+            q16 = q // WIDTH * WIDTH
+            for p in range(0, q16, WIDTH):
+                nbad += bucket_cells16(x, p, lo_pat, invw_pat, bmax_pat, off_pat, tab, w)
+            if q16 < q:
+                for p in range(q - q16):
+                    xs[q16 + p] = x[q16 + p]
+                for p in range(q, q16 + WIDTH):
+                    xs[p] = 0
+                nbad += bucket_cells16(xs, q16, lo_pat, invw_pat, bmax_pat, off_pat, tab, w)
             _radix(w, m, d, basis, out[r0:r0 + m])
         bad[t] = nbad
+
+
+@nb.njit(cache=True)
+def buckets_of(t, lo, invw, bmax, nbk, out):
+    """out[i] = bucket of the float32 t[i] in a grid of nbk buckets, computed by the kernel's own
+    :func:`.gather.bucket_cells16` on a table whose counts are the bucket numbers."""
+    tab = (np.arange(nbk).astype(np.int64) << 32) | np.int64(0x7F800000)  # (count=b, +inf)
+    lo_p = np.full(WIDTH, lo, np.float32)
+    invw_p = np.full(WIDTH, invw, np.float32)
+    bmax_p = np.full(WIDTH, bmax, np.float32)
+    off_p = np.zeros(WIDTH, np.int32)
+    xs = np.zeros(WIDTH, np.float32)
+    w = np.empty(WIDTH, np.int32)
+    for i0 in range(0, t.shape[0], WIDTH):
+        m = min(WIDTH, t.shape[0] - i0)
+        for i in range(m):
+            xs[i] = t[i0 + i]
+        bucket_cells16(xs, 0, lo_p, invw_p, bmax_p, off_p, tab, w)
+        for i in range(m):
+            out[i0 + i] = w[i]
 
 
 # --- tables ---------------------------------------------------------------------------------
@@ -198,7 +197,7 @@ def _grid32(t):
         bmax = np.float32(nbk - 1)
         if not (math.isfinite(float(invw)) and int(bmax) == nbk - 1):
             return None
-        buckets_of(t, lo, invw, bmax, b)
+        buckets_of(t, lo, invw, bmax, nbk, b)
         if np.all(np.diff(b) > 0):
             thr_in = np.full(nbk, np.inf, np.float32)
             thr_in[b] = t

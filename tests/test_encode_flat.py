@@ -189,3 +189,13 @@ def test_grid_holds_at_most_one_threshold_per_bucket():
         np.testing.assert_array_equal(thr[np.isfinite(thr)], t)   # each threshold once, in order
         assert np.all(np.diff(cnt) == np.isfinite(thr[:-1]))        # counts step at thresholds
         assert cnt[0] == 0
+
+
+@pytest.mark.parametrize("levels", [[17] * 8, [16] * 9, [5] * 13])
+def test_compare_path_with_codebooks_beyond_int32(levels):
+    fsq = FSQ(levels)
+    assert fsq._flat32[0] == "compare" and fsq.codebook_size >= 2 ** 31
+    assert fsq._flat32[2].dtype == np.int64
+    z = (np.random.default_rng(1).standard_normal((5000, len(levels))) * 2).astype(np.float32)
+    np.testing.assert_array_equal(fsq.encode(z), _want(fsq, z))
+    assert FSQ([8, 5, 5, 5])._flat32[2].dtype == np.int32

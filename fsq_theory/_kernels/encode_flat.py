@@ -38,7 +38,7 @@ from .gather import WIDTH, bucket_cells16
 
 # compare path while the padded threshold count is at most this (measured crossover against the
 # bucket path on 2^22 float32 rows; see BENCHMARKS.md, issue 13)
-COMPARE_MAX = 16
+COMPARE_MAX = 20
 BUCKETS_MAX = 1 << 20  # per distinct dimension (8 MB of table); beyond, the tiled kernel is used
 _PATTERN_BYTES = 16384  # compare patterns (T x P values) kept well inside L1
 
@@ -80,21 +80,55 @@ def _radix(w, m, d, basis, o):
             o[r] = a
 
 
+@nb.njit(cache=True, inline="always")
+def _group_sum(w, m, d, o):
+    """o[r] = sum_k w[r d + k] for r < m (w: basis-weighted cells)."""
+    if d == 1:
+        for r in range(m):
+            o[r] = w[r]
+    elif d == 2:
+        for r in range(m):
+            o[r] = np.int64(w[2 * r]) + w[2 * r + 1]
+    elif d == 3:
+        for r in range(m):
+            o[r] = np.int64(w[3 * r]) + w[3 * r + 1] + w[3 * r + 2]
+    elif d == 4:
+        for r in range(m):
+            o[r] = np.int64(w[4 * r] + w[4 * r + 1]) + (w[4 * r + 2] + w[4 * r + 3])
+    elif d == 5:
+        for r in range(m):
+            o[r] = (np.int64(w[5 * r] + w[5 * r + 1]) + (w[5 * r + 2] + w[5 * r + 3])
+                    + w[5 * r + 4])
+    elif d == 6:
+        for r in range(m):
+            o[r] = (np.int64(w[6 * r] + w[6 * r + 1]) + (w[6 * r + 2] + w[6 * r + 3])
+                    + (w[6 * r + 4] + w[6 * r + 5]))
+    else:
+        for r in range(m):
+            a = np.int64(0)
+            for k in range(d):
+                a += w[r * d + k]
+            o[r] = a
+
+
 @nb.njit(parallel=True, cache=True)
-def encode_compare(zf, n, d, thr_pat, basis, out, bad):
+def encode_compare(zf, n, d, thr_pat, bas_pat, out, bad):
     """out[r] = sum_k (number of thresholds of dim k <= z[r, k]) basis[k].
 
     zf: the (n, d) rows flattened; thr_pat: (T, P) threshold patterns (T a multiple of 4, +inf
-    padded; P = R d, R a multiple of 16); bad: (ntask,) receives the count of non-finite values
-    of each task's rows.
+    padded; P = R d, R a multiple of 16); bas_pat: (P,) basis pattern, int32 when the codebook
+    fits (each compare then adds the basis to a 16-lane int32 vector: the index needs no
+    multiply), else int64; bad: (ntask,) receives the count of non-finite values of each task's
+    rows.
     """
     T, P = thr_pat.shape
     R = P // d
     ntask = bad.shape[0]
     per = -(-(-(-n // ntask)) // R) * R
     big = zf.dtype.type(np.inf)
+    zero = bas_pat.dtype.type(0)
     for t in nb.prange(ntask):
-        w = np.empty(P, np.int32)
+        w = np.empty(P, bas_pat.dtype)
         a0 = t * per
         a1 = min(n, a0 + per)
         nbad = np.int32(0)
@@ -102,16 +136,21 @@ def encode_compare(zf, n, d, thr_pat, basis, out, bad):
             m = min(a1, r0 + R) - r0
             q = m * d
             x = zf[r0 * d: r0 * d + q]
+            t0, t1, t2, t3 = thr_pat[0], thr_pat[1], thr_pat[2], thr_pat[3]
             for p in range(q):
-                nbad += np.int32(not abs(x[p]) < big)
-                w[p] = 0
-            for j in range(0, T, 4):
+                xp = x[p]
+                b = bas_pat[p]
+                nbad += np.int32(not abs(xp) < big)
+                w[p] = (((b if xp >= t0[p] else zero) + (b if xp >= t1[p] else zero))
+                        + ((b if xp >= t2[p] else zero) + (b if xp >= t3[p] else zero)))
+            for j in range(4, T, 4):
                 t0, t1, t2, t3 = thr_pat[j], thr_pat[j + 1], thr_pat[j + 2], thr_pat[j + 3]
                 for p in range(q):
                     xp = x[p]
-                    w[p] += ((np.int32(xp >= t0[p]) + np.int32(xp >= t1[p]))
-                             + (np.int32(xp >= t2[p]) + np.int32(xp >= t3[p])))
-            _radix(w, m, d, basis, out[r0:r0 + m])
+                    b = bas_pat[p]
+                    w[p] += (((b if xp >= t0[p] else zero) + (b if xp >= t1[p] else zero))
+                             + ((b if xp >= t2[p] else zero) + (b if xp >= t3[p] else zero)))
+            _group_sum(w, m, d, out[r0:r0 + m])
         bad[t] = nbad
 
 
@@ -222,7 +261,7 @@ def _warp32(x, out):
 
 def flat_tables(thr, nthr, basis):
     """Tables of the flat-stream encode for the (d, T) +inf-padded thresholds ``thr`` (float32
-    or float64) with ``nthr[k]`` real ones: ``("compare", thr_pat)``, ``("bucket", lo_pat,
+    or float64) with ``nthr[k]`` real ones: ``("compare", thr_pat, bas_pat)``, ``("bucket", lo_pat,
     invw_pat, bmax_pat, off_pat, tab)`` (float32 only), or None when neither applies (the
     tiled kernel of :mod:`.encode` is used then)."""
     thr = np.asarray(thr)
@@ -236,7 +275,11 @@ def flat_tables(thr, nthr, basis):
         R = _rows_per_tile(d, t_pad)
         pat = np.full((t_pad, d), np.inf, thr.dtype)
         pat[:tmax] = thr[:, :tmax].T
-        return ("compare", np.ascontiguousarray(np.tile(pat, (1, R))))
+        prod = 1
+        for b_, L in zip(basis, np.asarray(nthr) + 1):  # largest index + 1 = codebook size
+            prod = max(prod, int(b_) * int(L))
+        bas = np.tile(np.asarray(basis, np.int32 if prod < 2 ** 31 else np.int64), R)
+        return ("compare", np.ascontiguousarray(np.tile(pat, (1, R))), bas)
     if thr.dtype != np.float32:
         return None
     grids, offs, seen = [], np.zeros(d, np.int64), {}
@@ -273,7 +316,7 @@ def encode(rows, tables, basis):
     bad = np.zeros(ntask, np.int32)
     zf = rows.reshape(-1)
     if tables[0] == "compare":
-        encode_compare(zf, n, d, tables[1], basis, out, bad)
+        encode_compare(zf, n, d, tables[1], tables[2], out, bad)
     else:
         encode_bucket32(zf, n, d, *tables[1:], basis, out, bad)
     return out, int(bad.sum())

@@ -191,7 +191,7 @@ def test_grid_holds_at_most_one_threshold_per_bucket():
         assert cnt[0] == 0
 
 
-@pytest.mark.parametrize("levels", [[17] * 8, [16] * 9, [5] * 13])
+@pytest.mark.parametrize("levels", [[17] * 8, [16] * 9, [5] * 14])
 def test_compare_path_with_codebooks_beyond_int32(levels):
     fsq = FSQ(levels)
     assert fsq._flat32[0] == "compare" and fsq.codebook_size >= 2 ** 31

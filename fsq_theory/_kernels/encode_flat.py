@@ -37,10 +37,11 @@ import numpy as np
 from .gather import WIDTH, bucket_cells16
 
 # compare path while the padded threshold count is at most this (measured crossover against the
-# bucket path on 2^22 float32 rows; see BENCHMARKS.md, issue 13)
+# bucket path: 2^21 rows of d = 3, one thread, equal at L ~ 21; see BENCHMARKS.md, issue 13)
 COMPARE_MAX = 20
 BUCKETS_MAX = 1 << 20  # per distinct dimension (8 MB of table); beyond, the tiled kernel is used
 _PATTERN_BYTES = 16384  # compare patterns (T x P values) kept well inside L1
+TASKS_PER_THREAD = 16
 
 
 @nb.njit(cache=True, inline="always")
@@ -312,11 +313,17 @@ def encode(rows, tables, basis):
     if n == 0:
         return out, 0
     R = (tables[1].shape[1] if tables[0] == "compare" else tables[1].shape[0]) // d
-    ntask = max(1, min(4 * nb.get_num_threads(), -(-n // R)))
+    ntask = max(1, min(TASKS_PER_THREAD * nb.get_num_threads(), -(-n // R)))
     bad = np.zeros(ntask, np.int32)
     zf = rows.reshape(-1)
-    if tables[0] == "compare":
-        encode_compare(zf, n, d, tables[1], tables[2], out, bad)
-    else:
-        encode_bucket32(zf, n, d, *tables[1:], basis, out, bad)
+    # tasks handed out one at a time: on a shared machine a thread that is descheduled does not
+    # leave the other waiting at the end of the loop with half of the rows still to do
+    old = nb.set_parallel_chunksize(1)
+    try:
+        if tables[0] == "compare":
+            encode_compare(zf, n, d, tables[1], tables[2], out, bad)
+        else:
+            encode_bucket32(zf, n, d, *tables[1:], basis, out, bad)
+    finally:
+        nb.set_parallel_chunksize(old)
     return out, int(bad.sum())

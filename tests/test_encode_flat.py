@@ -199,3 +199,15 @@ def test_compare_path_with_codebooks_beyond_int32(levels):
     z = (np.random.default_rng(1).standard_normal((5000, len(levels))) * 2).astype(np.float32)
     np.testing.assert_array_equal(fsq.encode(z), _want(fsq, z))
     assert FSQ([8, 5, 5, 5])._flat32[2].dtype == np.int32
+
+
+def test_without_the_gather_intrinsic_the_tiled_kernel_takes_over(monkeypatch):
+    assert _kf.gather_compiles()  # this toolchain builds it
+    monkeypatch.setattr(_kf, "_GATHER_OK", [False])
+    fsq = FSQ([1024, 5])
+    assert fsq._flat32 is None and FSQ([8, 5])._flat32[0] == "compare"
+    z = (np.random.default_rng(2).standard_normal((3000, 2)) * 2).astype(np.float32)
+    np.testing.assert_array_equal(fsq.encode(z), _want(fsq, z))
+    z[7, 0] = np.nan
+    with pytest.raises(ValueError, match=r"z contains 1 non-finite.*\(7, 0\)"):
+        fsq.encode(z)

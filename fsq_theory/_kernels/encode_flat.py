@@ -281,7 +281,7 @@ def flat_tables(thr, nthr, basis):
             prod = max(prod, int(b_) * int(L))
         bas = np.tile(np.asarray(basis, np.int32 if prod < 2 ** 31 else np.int64), R)
         return ("compare", np.ascontiguousarray(np.tile(pat, (1, R))), bas)
-    if thr.dtype != np.float32:
+    if thr.dtype != np.float32 or not gather_compiles():
         return None
     grids, offs, seen = [], np.zeros(d, np.int64), {}
     total = 0
@@ -303,6 +303,24 @@ def flat_tables(thr, nthr, basis):
     lo_pat, invw_pat, bmax_pat = (np.tile(par[i], R) for i in range(3))
     off_pat = np.tile(offs.astype(np.int32), R)
     return ("bucket", lo_pat, invw_pat, bmax_pat, off_pat, np.concatenate(grids))
+
+
+_GATHER_OK = []
+
+
+def gather_compiles():
+    """Whether this numba/llvmlite builds the gather intrinsic (emitted as raw LLVM IR, tested
+    with numba 0.68 / LLVM 22; an older toolchain may refuse it): a one-off probe, after which
+    the bucket path is either used or replaced by the tiled kernel."""
+    if not _GATHER_OK:
+        try:
+            b = np.empty(3, np.int32)
+            buckets_of(np.array([-1.0, 0.0, 1.0], np.float32), np.float32(-0.5),
+                       np.float32(2.0), np.float32(2.0), 3, b)
+            _GATHER_OK.append(b.tolist() == [0, 1, 2])
+        except Exception:  # numba's lowering / LLVM errors have no common base class
+            _GATHER_OK.append(False)
+    return _GATHER_OK[0]
 
 
 def encode(rows, tables, basis):

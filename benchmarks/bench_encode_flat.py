@@ -61,8 +61,8 @@ def main(argv=None):
     for _ in range(args.repeat):
         best["copy"] = min(best["copy"], t1(lambda: np.copyto(dst, src)))
         for key, (fsq, z, _) in data.items():
-            best[key][0] = min(best[key][0], t1(lambda: _old_encode(fsq, z)))
-            best[key][1] = min(best[key][1], t1(lambda: fsq.encode(z)))
+            best[key][0] = min(best[key][0], t1(lambda f=fsq, z=z: _old_encode(f, z)))
+            best[key][1] = min(best[key][1], t1(lambda f=fsq, z=z: f.encode(z)))
     copy_gbs = 2 * src.nbytes / best["copy"] / 1e9
     print(f"np.copyto {copy_gbs:.1f} GB/s (read + write); load average after "
           f"{os.getloadavg()[0]:.1f}\n")

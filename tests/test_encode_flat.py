@@ -168,7 +168,7 @@ def test_tables_fall_back_when_no_flat_path_applies():
 
 
 def test_grid_without_thresholds_is_one_empty_bucket():
-    lo, invw, bmax, tab = _kf._grid32(np.zeros(0, np.float32))
+    _, invw, bmax, tab = _kf._grid32(np.zeros(0, np.float32))
     assert (invw, bmax) == (0, 0) and tab.tolist() == [0x7F800000]  # count 0, threshold +inf
 
 

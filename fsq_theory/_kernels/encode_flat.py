@@ -125,7 +125,7 @@ def encode_compare(zf, n, d, thr_pat, bas_pat, out, bad):
     T, P = thr_pat.shape
     R = P // d
     ntask = bad.shape[0]
-    per = -(-(-(-n // ntask)) // R) * R
+    per = ((n + ntask - 1) // ntask + R - 1) // R * R  # rows per task, whole tiles
     big = zf.dtype.type(np.inf)
     zero = bas_pat.dtype.type(0)
     for t in nb.prange(ntask):
@@ -168,7 +168,7 @@ def encode_bucket32(zf, n, d, lo_pat, invw_pat, bmax_pat, off_pat, tab, basis, o
     P = lo_pat.shape[0]
     R = P // d
     ntask = bad.shape[0]
-    per = -(-(-(-n // ntask)) // R) * R
+    per = ((n + ntask - 1) // ntask + R - 1) // R * R  # rows per task, whole tiles
     for t in nb.prange(ntask):
         w = np.empty(P, np.int32)
         xs = np.zeros(P, np.float32)  # a last tile shorter than 16 values is padded here
@@ -318,7 +318,7 @@ def gather_compiles():
             buckets_of(np.array([-1.0, 0.0, 1.0], np.float32), np.float32(-0.5),
                        np.float32(2.0), np.float32(2.0), 3, b)
             _GATHER_OK.append(b.tolist() == [0, 1, 2])
-        except Exception:  # numba's lowering / LLVM errors have no common base class
+        except Exception:  # noqa: BLE001 - numba lowering and LLVM errors share no base class
             _GATHER_OK.append(False)
     return _GATHER_OK[0]
 

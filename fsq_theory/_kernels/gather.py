@@ -14,7 +14,7 @@ bounds of ``table`` (no checks here: this is the inner loop).
 
 from __future__ import annotations
 
-import llvmlite.ir as ir
+from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic

@@ -8,22 +8,22 @@ load and no per-dimension branch, and LLVM vectorises it (16 float32 lanes = 4 r
 
 Two ways to get the cell of each value (the number of thresholds <= it, in the input's dtype):
 
-* compare: ``cell = sum_j [x >= thr_j]`` over all T thresholds of its dimension (patterns
-  padded with +inf to a multiple of 4, four compares per pass over the tile); cost grows with T,
-  cheapest for small L.
+* compare: ``sum_j [x >= thr_j]`` over all T thresholds of its dimension (patterns padded with
+  +inf to a multiple of 4, four compares per pass over the tile), each compare adding the
+  dimension's basis weight, so that the codebook index of a row is the plain sum of its d lanes;
+  cost grows with T, cheapest for small L.
 * bucket (float32): a uniform grid over the warped value ``w = sign(x)(1 - 1/(1 + |x|))``, fine
   enough that a bucket holds at most one threshold; one 64-bit table entry per bucket packs the
   threshold inside it (+inf if none) and the number of thresholds in earlier buckets, so
-  ``cell = count[b] + [x >= thr[b]]``: one vector gather (:func:`.gather.gather16`) and one
-  comparison against the exact threshold, whatever L is. The bucket map is a composition of
-  correctly rounded monotone float32 operations, hence monotone, and the table is built by the
-  same compiled function, so a value and a threshold in different buckets are ordered like their
-  buckets: the result is exact by construction.
+  ``cell = count[b] + [x >= thr[b]]``: one vector gather and one comparison against the exact
+  threshold, whatever L is (:func:`.gather.bucket_cells16`, 16 values in registers). The bucket
+  map is a composition of correctly rounded monotone float32 operations, hence monotone, and the
+  table is built by the same intrinsic, so a value and a threshold in different buckets are
+  ordered like their buckets: the result is exact by construction. The index is then formed
+  from the tile of cells (constant-d branches so that LLVM vectorises the interleaved loads).
 
-A second tight loop forms the mixed-radix index ``sum_k cell_k basis_k`` of each row from the
-tile of cells (constant-d branches so that LLVM vectorises the interleaved loads). Finiteness of
-the input is checked in the same pass (the wrapper raises); non-finite values cannot make a
-kernel read out of bounds (a NaN bucket clamps to 0).
+Finiteness of the input is counted in the same pass (the wrapper raises); non-finite values
+cannot make a kernel read out of bounds (a NaN bucket clamps to 0).
 """
 
 from __future__ import annotations

@@ -324,24 +324,25 @@ def gather_compiles():
 
 
 def encode(rows, tables, basis):
-    """Codebook indices of the C-contiguous (n, d) ``rows`` and the number of non-finite values
-    seen (the caller raises if it is not 0)."""
+    """Codebook indices of the C-contiguous (n, d) ``rows`` and whether any value was not finite
+    (the caller raises then)."""
     n, d = rows.shape
     out = np.empty(n, np.int64)
     if n == 0:
-        return out, 0
+        return out, False
     R = (tables[1].shape[1] if tables[0] == "compare" else tables[1].shape[0]) // d
     ntask = max(1, min(TASKS_PER_THREAD * nb.get_num_threads(), -(-n // R)))
     bad = np.zeros(ntask, np.int32)
     zf = rows.reshape(-1)
     # tasks handed out one at a time: on a shared machine a thread that is descheduled does not
     # leave the other waiting at the end of the loop with half of the rows still to do
-    old = nb.set_parallel_chunksize(1)
+    old = nb.set_parallel_chunksize(1) if ntask > 1 else None
     try:
         if tables[0] == "compare":
             encode_compare(zf, n, d, tables[1], tables[2], out, bad)
         else:
             encode_bucket32(zf, n, d, *tables[1:], basis, out, bad)
     finally:
-        nb.set_parallel_chunksize(old)
-    return out, int(bad.sum())
+        if old is not None:
+            nb.set_parallel_chunksize(old)
+    return out, bad.any()

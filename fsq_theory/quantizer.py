@@ -24,8 +24,10 @@ from ._lazy import lazy_module
 
 if TYPE_CHECKING:  # deferred: numba costs ~0.5-2 s to import; the edge stays visible
     from ._kernels import encode as _k
+    from ._kernels import encode_flat as _kf
 else:
     _k = lazy_module("fsq_theory._kernels.encode")
+    _kf = lazy_module("fsq_theory._kernels.encode_flat")
 
 __all__ = ["FSQ", "ScalarQuantizer", "RealBound"]
 
@@ -412,9 +414,17 @@ class FSQ:
     def _cells64(self):
         return _k.cell_tables(self._tables64[0], self._nthr)
 
+    @cached_property
+    def _flat32(self):
+        return _kf.flat_tables(self._tables32[0], self._nthr, self._basis)
+
+    @cached_property
+    def _flat64(self):
+        return _kf.flat_tables(self._tables64[0], self._nthr, self._basis)
+
     # --- array entry points ----------------------------------------------------------------
-    def _rows(self, z, name="z"):
-        arr = v.as_real_array(name, z)
+    def _rows(self, z, name="z", *, finite=True):
+        arr = v.as_real_array(name, z, finite=finite)
         v.check_last_dim(name, arr, self.dim)
         rows = np.ascontiguousarray(np.asarray(arr).reshape(-1, self.dim))
         return arr, rows
@@ -472,7 +482,15 @@ class FSQ:
 
     def encode(self, z) -> np.ndarray:
         """Codebook indices (int64, shape ``z.shape[:-1]``)."""
-        return self._run(z, _k.OUT_INDEX)
+        arr, rows = self._rows(z, finite=False)  # checked in the kernel's pass instead
+        flat = self._flat32 if rows.dtype == np.float32 else self._flat64
+        if flat is None:
+            v.check_finite("z", arr)
+            return self._run(arr, _k.OUT_INDEX)
+        out, nonfinite = _kf.encode(rows, flat, self._basis)
+        if nonfinite:
+            v.check_finite("z", arr)  # raises, naming the first bad entry
+        return out.reshape(arr.shape[:-1])
 
     def _check_indices(self, indices, name="indices"):
         idx = v.as_index_array(name, indices)

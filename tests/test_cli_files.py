@@ -199,10 +199,11 @@ def _wait_for(pred, timeout=120.0):
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_quantize_interrupted_keeps_previous_output(tmp_path, sig, code):
-    np.save(tmp_path / "in.npy", np.zeros((400_000, 1), dtype=np.float32))
+    np.save(tmp_path / "in.npy", np.zeros((4_000_000, 1), dtype=np.float32))
     np.save(tmp_path / "o.npy", np.arange(5))
     (tmp_path / "s.json").write_text('{"previous": true}')
-    # chunks of one row: the run lasts long enough to be interrupted while writing
+    # chunks of one row: the run lasts long enough to be interrupted while writing (~10 us per
+    # one-row chunk since the flat encode: 400,000 rows took 4 s, too short under load)
     p = _cli(["quantize", str(tmp_path / "in.npy"), "--levels", "8", "--out",
               str(tmp_path / "o.npy"), "--stats", str(tmp_path / "s.json"), "--force",
               "--quiet", "--chunk-size", "1"])

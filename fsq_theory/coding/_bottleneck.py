@@ -68,19 +68,13 @@ import numpy as np
 from .. import _validation as v
 from ..cells import cell_probabilities
 from ..quantizer import FSQ
+from ._learning import _check_delta, experiment_grid
 
 __all__ = ["bottleneck_union_bound", "bottleneck_cell_bound", "mixture_token_joint",
            "token_erm_expected_excess", "BottleneckResult", "bottleneck_experiment",
            "bottleneck_reference"]
 
 _MAX_TOKENS = 1 << 16  # the joint table and per-run counts are O(|C|)
-
-
-def _check_delta(delta) -> float:
-    d = v.check_real("delta", delta, minimum=0.0, strict_minimum=True, maximum=1.0)
-    if d >= 1.0:
-        raise ValueError(f"delta must be < 1, got {d!r}")
-    return d
 
 
 def _check_joint(joint) -> np.ndarray:
@@ -306,7 +300,7 @@ def token_erm_expected_excess(joint, n) -> float:
     n = v.check_int("n", n, minimum=1)
     pk = p.sum(1)
     live = pk > 0
-    pk, p1, p0 = pk[live], p[live, 1], p[live, 0]
+    pk, p1 = pk[live], p[live, 1]
     sd = np.sqrt(n * pk * (1 - pk))
     lo = np.maximum(0, np.floor(n * pk - 12 * sd - 12)).astype(np.int64)
     hi = np.minimum(n, np.ceil(n * pk + 12 * sd + 12)).astype(np.int64)
@@ -465,20 +459,11 @@ def bottleneck_experiment(levels_list=((3, 3), (5, 5), (8, 8), (16, 16), (32, 32
     """
     from scipy import stats
 
-    fsqs = [FSQ(lv) for lv in levels_list]
-    if not fsqs:
-        raise ValueError("levels_list must not be empty")
+    fsqs, ns = experiment_grid(levels_list, n_values, max_tokens=_MAX_TOKENS)
     d = fsqs[0].dim
     if any(f.dim != d for f in fsqs):
         raise ValueError(f"levels_list must hold FSQ levels of one dimension, got "
                          f"{[list(f.levels) for f in fsqs]}")
-    for f in fsqs:
-        if f.codebook_size > _MAX_TOKENS:
-            raise ValueError(f"levels_list holds {list(f.levels)} with {f.codebook_size} tokens, "
-                             f"more than {_MAX_TOKENS}")
-    ns = np.array([v.check_int(f"n_values[{i}]", n, minimum=1) for i, n in enumerate(n_values)])
-    if ns.size == 0:
-        raise ValueError("n_values must not be empty")
     reps = v.check_int("repetitions", repetitions, minimum=2)
     delta = _check_delta(delta)
     m = v.check_real("mean", mean, minimum=0.0)
@@ -556,16 +541,7 @@ def bottleneck_reference(levels_list, n_values, *, repetitions: int = 2000, mean
     >>> round(token_erm_expected_excess(mixture_token_joint((8, 8)), 200), 4)
     0.0469
     """
-    fsqs = [FSQ(lv) for lv in levels_list]
-    if not fsqs:
-        raise ValueError("levels_list must not be empty")
-    for f in fsqs:
-        if f.codebook_size > _MAX_TOKENS:
-            raise ValueError(f"levels_list holds {list(f.levels)} with {f.codebook_size} tokens, "
-                             f"more than {_MAX_TOKENS}")
-    ns = np.array([v.check_int(f"n_values[{i}]", n, minimum=1) for i, n in enumerate(n_values)])
-    if ns.size == 0:
-        raise ValueError("n_values must not be empty")
+    fsqs, ns = experiment_grid(levels_list, n_values, max_tokens=_MAX_TOKENS)
     reps = v.check_int("repetitions", repetitions, minimum=1)
     m = v.check_real("mean", mean, minimum=0.0)
     s = v.check_real("scale", scale, minimum=0.0, strict_minimum=True)

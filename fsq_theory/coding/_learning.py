@@ -93,6 +93,22 @@ def _check_delta(delta) -> float:
     return d
 
 
+def experiment_grid(levels_list, n_values, *, max_tokens=None):
+    """The FSQs of ``levels_list`` and the sample sizes ``n_values`` of a generalization
+    experiment, validated (neither empty, sizes >= 1, codebooks of at most ``max_tokens``)."""
+    fsqs = [FSQ(lv) for lv in levels_list]
+    if not fsqs:
+        raise ValueError("levels_list must not be empty")
+    for f in fsqs:
+        if max_tokens is not None and f.codebook_size > max_tokens:
+            raise ValueError(f"levels_list holds {list(f.levels)} with {f.codebook_size} tokens, "
+                             f"more than {max_tokens}")
+    ns = np.array([v.check_int(f"n_values[{i}]", n, minimum=1) for i, n in enumerate(n_values)])
+    if ns.size == 0:
+        raise ValueError("n_values must not be empty")
+    return fsqs, ns
+
+
 @dataclass(frozen=True)
 class GeneralizationResult:
     r"""Excess risk of ERM over codebook-indexed classifiers, against the finite-class bound.
@@ -223,18 +239,11 @@ def generalization_experiment(levels_list=((3, 3), (5, 5), (8, 8), (16, 16), (32
            [0.0696, 0.0128]])
     """
     rng = v.resolve_rng(rng, seed, owner="generalization_experiment")
-    fsqs = []
-    for i, lv in enumerate(levels_list):
-        fsqs.append(FSQ(lv))
-    if not fsqs:
-        raise ValueError("levels_list must not be empty")
+    fsqs, ns = experiment_grid(levels_list, n_values)
     d = fsqs[0].dim
     if d < 2 or any(f.dim != d for f in fsqs):
         raise ValueError(f"levels_list must hold FSQ levels of one dimension >= 2, got "
                          f"{[list(f.levels) for f in fsqs]}")
-    ns = np.array([v.check_int(f"n_values[{i}]", n, minimum=1) for i, n in enumerate(n_values)])
-    if ns.size == 0:
-        raise ValueError("n_values must not be empty")
     reps = v.check_int("repetitions", repetitions, minimum=1)
     delta = _check_delta(delta)
     eta = v.check_real("noise", noise, minimum=0.0, maximum=0.5)
@@ -339,15 +348,10 @@ def generalization_reference(levels_list, n_values, *, repetitions: int = 2000,
     >>> round(float(e.mean()), 4), round(float(e.std() / math.sqrt(4000)), 4)
     (0.0115, 0.0004)
     """
-    fsqs = [FSQ(lv) for lv in levels_list]
-    if not fsqs:
-        raise ValueError("levels_list must not be empty")
+    fsqs, ns = experiment_grid(levels_list, n_values)
     if any(f.dim != 2 for f in fsqs):
         raise ValueError(f"levels_list must hold two-dimensional FSQ levels, got "
                          f"{[list(f.levels) for f in fsqs]}")
-    ns = np.array([v.check_int(f"n_values[{i}]", n, minimum=1) for i, n in enumerate(n_values)])
-    if ns.size == 0:
-        raise ValueError("n_values must not be empty")
     order = np.argsort(ns, kind="stable")
     reps = v.check_int("repetitions", repetitions, minimum=1)
     eta = v.check_real("noise", noise, minimum=0.0, maximum=0.5)

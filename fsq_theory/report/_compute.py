@@ -539,7 +539,6 @@ def _gain_curves(cols, fsq, scale_v, best, eps, symmetric):
 
 
 def _rate_distortion(sample, mom, fsq, tokens, dist, alts, seed, bounds):
-    d = fsq.dim
     H = tokens.get("entropy_bits")
     R = fsq.rate_bits
     at = [("tokenizer, cell-mean decoder (mse_latent_centroid)", dist["mse_latent_centroid"])]

@@ -56,8 +56,8 @@ def _reasons(st) -> dict:
             "mse_source": "no decoder was given",
             "var": "fewer than 2 rows: the unbiased variance is undefined",
             "mse_centroid": "undefined for these cells",
-            "se": "batch-means standard errors need at least 2 full blocks of 4096 rows "
-                  "(n >= 8192); NaN estimates have none"}
+            "se": "batch-means standard errors need at least 16 full blocks of 4096 rows "
+                  "(n >= 65536); NaN estimates have none"}
 
 
 def _summary_json(st) -> dict:
@@ -73,7 +73,7 @@ def _fmt(value, spec, reason, se=None):
     if se is None:
         return text
     # every Monte-Carlo number printed carries its standard error
-    return f"{text} ± {format(se, '.2g')}" if math.isfinite(se) else f"{text} ± n/a (n < 8192)"
+    return f"{text} ± {format(se, '.2g')}" if math.isfinite(se) else f"{text} ± n/a (n < 65536)"
 
 
 def _print_stats(st, out=None):

@@ -118,9 +118,8 @@ def _is_dask_array(obj) -> bool:
     return mod.startswith("dask.array") and hasattr(obj, "to_delayed")
 
 
-def _dask_array_blocks(darr, n, part_rows):
-    """(first row, delayed block) for rows [0, n) of ``darr``, re-chunked to ``part_rows`` rows
-    (a multiple of the accumulation block: block partials then fold exactly as in one process)."""
+def _check_dask_array(darr):
+    """``darr`` as a 2-D Dask array of known shape and real dtype (1-D is one column)."""
     if darr.ndim == 1:
         darr = darr[:, None]
     if darr.ndim != 2:
@@ -130,8 +129,14 @@ def _dask_array_blocks(darr, n, part_rows):
                          "compute_chunk_sizes() first")
     if darr.dtype.kind not in "fiu" or darr.dtype.itemsize > 8:
         raise TypeError(f"source must hold real numbers, got a Dask array of dtype {darr.dtype}")
+    return darr
+
+
+def _dask_array_blocks(darr, n, part_rows):
+    """(first row, delayed block) for rows [0, n) of ``darr``, re-chunked to ``part_rows`` rows
+    (a multiple of the accumulation block: block partials then fold exactly as in one process)."""
     blocks = darr[:n].rechunk((part_rows, darr.shape[1])).to_delayed().ravel()
-    return darr, [(k * part_rows, b) for k, b in enumerate(blocks)]
+    return [(k * part_rows, b) for k, b in enumerate(blocks)]
 
 
 def stream_stats_dask(quantizer, source, n=None, *, rng=None, partition_rows=1 << 24, chunk_size=None,
@@ -190,19 +195,13 @@ def stream_stats_dask(quantizer, source, n=None, *, rng=None, partition_rows=1 <
         import dask
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError("stream_stats_dask needs dask: pip install 'fsq_theory[dask]'") from None
-    darr = source if _is_dask_array(source) else None
+    darr = _check_dask_array(source) if _is_dask_array(source) else None
     if darr is not None:
-        if darr.ndim == 2 and not any(math.isnan(s) for s in darr.shape):
-            n = darr.shape[0] if n is None else n
+        n = darr.shape[0] if n is None else n
         # the plan sees a zero-stride stand-in with the array's shape and dtype (no memory):
         # float32 data keep the exact float32 thresholds, as in stream_stats
-        shape = (int(darr.shape[0]), 1) if darr.ndim == 1 else darr.shape
-        stand_in = (np.broadcast_to(np.zeros((1,) + tuple(shape[1:]), dtype=darr.dtype), shape)
-                    if darr.ndim in (1, 2) and not any(math.isnan(s) for s in darr.shape)
-                    else None)
-        if stand_in is None:
-            _dask_array_blocks(darr, 0, 1)  # raises the shape error
-        source = EmpiricalSource(stand_in)
+        source = EmpiricalSource(np.broadcast_to(np.zeros((1, darr.shape[1]), dtype=darr.dtype),
+                                                 darr.shape))
     elif n is None:
         raise TypeError("n is required unless source is a Dask array")
     plan = _make_plan(quantizer, source, n, chunk_size, scale, decoder, joint_limit)
@@ -216,7 +215,7 @@ def stream_stats_dask(quantizer, source, n=None, *, rng=None, partition_rows=1 <
     plan_d = dask.delayed(plan, traverse=False)
     hosts = _client_host_threads(scheduler)
     if darr is not None:
-        _, blocks = _dask_array_blocks(darr, plan.n, part_rows)
+        blocks = _dask_array_blocks(darr, plan.n, part_rows)
         task = dask.delayed(_dask_array_task, pure=True)
         results = dask.compute(*[task(plan_d, b, r0, hosts) for r0, b in blocks],
                                scheduler=scheduler)

@@ -62,6 +62,12 @@ def plugin_entropy_bits(counts) -> float:
     return _measures.plugin_entropy(counts, base=2)
 
 
+# per-dimension column of ``QuantizationStats.to_frame`` -> its standard error in ``se``
+_FRAME_SE = (("entropy_bits", "marginal_entropy_bits"), ("mse_code", "mse_code_per_dim"),
+             ("mse_source", "mse_source_per_dim"), ("mse_centroid", "mse_centroid_per_dim"),
+             ("mean", "mean"), ("var", "var"))
+
+
 @dataclass(frozen=True)
 class QuantizationStats:
     r"""Statistics of ``n`` source rows quantized by a ``d``-dimensional quantizer.
@@ -116,7 +122,8 @@ class QuantizationStats:
         ``mse_code``, ``mse_source``, ``mse_centroid`` (and their ``_per_dim`` arrays) and
         ``var`` by batch means over the blocks of 4096 rows (valid for i.i.d. rows, and for
         rows whose dependence is short against a block). NaN where the estimate is NaN, and for
-        the batch-means entries when fewer than 2 full blocks (n < 8192) were seen. ``usage``
+        the batch-means entries when fewer than ``MIN_SE_BLOCKS`` = 16 full blocks (n < 65536)
+        were seen. ``usage``
         has none: it counts the codes of this sample.
 
     Examples
@@ -173,10 +180,7 @@ class QuantizationStats:
             "mse_centroid": self.mse_centroid_per_dim,
             "mean": self.mean,
             "var": self.var,
-            **{f"{k}_se": self.se[k if k in ("mean", "var") else (
-                "marginal_entropy_bits" if k == "entropy_bits" else f"{k}_per_dim")]
-               for k in ("entropy_bits", "mse_code", "mse_source", "mse_centroid", "mean", "var")
-               if self.se},
+            **({f"{col}_se": self.se[key] for col, key in _FRAME_SE} if self.se else {}),
         })
 
     def summary(self) -> dict:
@@ -381,10 +385,16 @@ def _merge(part, part_cells, m, totals, totals_cells, batch, done):
     return _acc.merge_blocks(part, part_cells, m, totals, totals_cells, done)
 
 
+#: Full 4096-row blocks needed for a batch-means standard error: with B blocks the estimate has
+#: B - 1 degrees of freedom and a relative spread of about 1/sqrt(2(B - 1)) (18% at 16; with 2
+#: blocks it could be off by a factor 10).
+MIN_SE_BLOCKS = 16
+
+
 def _batch_se(batch, row, j, n):
     """Standard error of a mean over ``n`` rows from the spread of its full-block means."""
     b = batch[row, _acc.B_COUNT]
-    if b < 2:
+    if b < MIN_SE_BLOCKS:
         return float("nan")
     s, s2 = batch[row, 2 * j], batch[row, 2 * j + 1]
     var_block = max(s2 - s * s / b, 0.0) / (b - 1)  # variance of one block's mean

@@ -76,3 +76,11 @@ def test_dask_array_source_errors():
         stream_stats_dask(FSQ([5, 5]), da.ones((10, 2, 2)), scheduler="sync")
     with pytest.raises(TypeError, match="n is required"):
         stream_stats_dask(FSQ([5, 5]), np.ones((100, 2)), scheduler="sync")
+
+
+def test_dask_array_one_column():
+    da = pytest.importorskip("dask.array")
+    x = np.random.default_rng(5).standard_normal(20_000)
+    a = stream_stats_dask(FSQ([7]), da.from_array(x, chunks=5000), scheduler="sync")
+    b = stream_stats(FSQ([7]), x[:, None], x.size)
+    assert np.array_equal(a.counts, b.counts) and a.mse_code == b.mse_code

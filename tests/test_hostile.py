@@ -82,7 +82,7 @@ STRATEGIES = {
     "UniformSource": S(lambda: dict(low=np.array([-1.0, 0.0]), high=np.array([1.0, 2.0])), "low"),
     "EmpiricalSource": S(lambda: dict(data=Z2), "data"),
     "stream_stats": S(lambda: dict(quantizer=_fsq(), source=Z2, n=3, decoder="grid"), "source",
-                      nan_ok=("centroids", "se")),  # documented: batch-means SEs need 8192 rows
+                      nan_ok=("centroids", "se")),  # documented: batch-means SEs need 65536 rows
     "plugin_entropy_bits": S(lambda: dict(counts=np.array([5.0, 1.0, 3.0])), "counts"),
     "cell_moments": S(lambda: dict(sq=_sq(), dist=stats.norm()), "dist"),
     "cell_probabilities": S(lambda: dict(sq=_sq(), dist=stats.norm()), "dist"),

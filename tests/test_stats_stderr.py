@@ -55,10 +55,13 @@ def test_standard_errors_match_the_spread_over_seeds():
 
 def test_standard_errors_undefined_cases():
     st = stream_stats(FSQ([5, 5]), GaussianSource(dim=2), 5000, rng=0)
-    assert np.isnan(st.se["mse_code"]) and np.isnan(st.se["var"]).all()  # < 2 full blocks
+    assert np.isnan(st.se["mse_code"]) and np.isnan(st.se["var"]).all()  # < 16 full blocks
     assert np.isnan(st.se["mse_source"])  # no decoder
     assert np.isfinite(st.se["entropy_bits"]) and np.isfinite(st.se["mean"]).all()
-    st = stream_stats(FSQ([5, 5]), GaussianSource(dim=2), 3 * acc.BLOCK, rng=0, decoder="grid")
+    st = stream_stats(FSQ([5, 5]), GaussianSource(dim=2), 16 * acc.BLOCK - 1, rng=0,
+                      decoder="grid")
+    assert np.isnan(st.se["mse_source"])  # 15 full blocks
+    st = stream_stats(FSQ([5, 5]), GaussianSource(dim=2), 16 * acc.BLOCK, rng=0, decoder="grid")
     assert np.isfinite(st.se["mse_source"]) and np.isfinite(st.se["var"]).all()
 
 

@@ -181,7 +181,9 @@ def _unit_cells(L, eps, symmetric):
     # building an FSQ (exact float32 thresholds) costs more than the closed-form integrals:
     # gain searches evaluate one L at ~100 gains, so the unit-gain cells are made once
     sq = FSQ([L], eps=eps, symmetric=symmetric).scalar_quantizers(1.0)[0]
-    return sq.thresholds, sq.points
+    t, p = sq.thresholds.copy(), sq.points.copy()
+    t.flags.writeable = p.flags.writeable = False  # shared by every caller of the cache
+    return t, p
 
 
 def _fsq_sq(L, scale, eps, symmetric):

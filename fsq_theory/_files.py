@@ -25,6 +25,12 @@ import numpy as np
 # temporary files of outputs in progress; removed by the exception path of atomic_path, and by
 # remove_temporaries() from a signal handler that ends the process without unwinding
 _LIVE_TEMPS: set[str] = set()
+# signals received inside exit_on_signals. The handler raises, but CPython can lose an exception
+# raised from a signal handler while it compiles a module's source (a lazily imported kernel
+# module, say): the run would then go on and replace its outputs. Recording the signal lets
+# raise_if_interrupted() -- before every rename onto an output, and at the end of the block --
+# end the run as the signal asked.
+_RECEIVED: list[int] = []
 
 
 class Interrupted(BaseException):
@@ -55,14 +61,25 @@ def exit_on_signals(signals=(signal.SIGINT, signal.SIGTERM)):
         return
 
     def handler(signum, frame):
+        _RECEIVED.append(signum)
         raise Interrupted(signum)
 
+    _RECEIVED.clear()
     old = {s: signal.signal(s, handler) for s in signals}
     try:
         yield
+        raise_if_interrupted()
     finally:
+        _RECEIVED.clear()  # a signal belongs to its block: later writes are not refused
         for s, h in old.items():
             signal.signal(s, h)
+
+
+def raise_if_interrupted() -> None:
+    """Raise :class:`Interrupted` for a signal received (inside :func:`exit_on_signals`) whose
+    exception was lost on the way; a no-op otherwise. Cheap enough for every chunk of a loop."""
+    if _RECEIVED:
+        raise Interrupted(_RECEIVED[0])
 
 
 def remove_temporaries() -> None:
@@ -173,6 +190,7 @@ def atomic_path(path):
             os.fsync(fd)
         finally:
             os.close(fd)
+        raise_if_interrupted()  # never replace an output after a signal
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -99,7 +99,8 @@ def _print_stats(st, out=None):
     print("(± one standard error: delta method for entropies, batch means over 4096-row "
           "blocks for distortions)", file=out)
     print(file=out)
-    print(st.to_frame().to_string(index=False, float_format=lambda x: f"{x:.6g}"), file=out)
+    print(st.to_frame().to_string(index=False, na_rep="n/a",
+                                  float_format=lambda x: f"{x:.6g}"), file=out)
 
 
 def _check_fsq_limits(args):
@@ -123,7 +124,8 @@ def _quiet_warnings(args):
 
 
 def _cmd_quantize(args) -> int:
-    from ._files import atomic_output, check_outputs, write_json, write_npy_stream
+    from ._files import (atomic_output, check_outputs, raise_if_interrupted, write_json,
+                         write_npy_stream)
     from .quantizer import FSQ
     from .sources import EmpiricalSource
     from .stats import stream_stats
@@ -159,6 +161,7 @@ def _cmd_quantize(args) -> int:
         for r0 in tqdm(range(0, n, args.chunk_size), disable=bar_off, desc="quantize", unit="chunk"):
             chunk = src._finite(np.asarray(src._data[r0:r0 + args.chunk_size]), r0)
             fh.write(np.ascontiguousarray(fsq.encode(chunk), dtype="<i8").tobytes())
+            raise_if_interrupted()
         if "--stats" in outs:
             stats_pass()
     return EXIT_OK

@@ -119,3 +119,31 @@ def test_write_npy_stream_roundtrip(tmp_path):
         f.write_npy_stream(fh, np.int64, idx.shape)
         fh.write(idx.tobytes())
     np.testing.assert_array_equal(np.load(tmp_path / "i.npy"), idx)
+
+
+def test_signal_whose_exception_was_lost_still_stops_the_run(tmp_path):
+    """CPython can drop the exception a signal handler raises while it compiles a module's
+    source (seen with a lazily imported kernel module); the recorded signal must still keep
+    outputs from being replaced and end the block with Interrupted."""
+    import os
+    import signal
+    import time
+
+    from fsq_theory._files import Interrupted, atomic_output, exit_on_signals
+
+    out = tmp_path / "o.bin"
+    out.write_bytes(b"old")
+    with pytest.raises(Interrupted) as info:
+        with exit_on_signals():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(1)
+            except Interrupted:
+                pass  # the lost exception
+            with atomic_output(out) as fh:
+                fh.write(b"new")
+    assert info.value.code == 128 + signal.SIGTERM
+    assert out.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["o.bin"]
+    with atomic_output(out) as fh:  # the signal belonged to its block: later writes go ahead
+        fh.write(b"new")
+    assert out.read_bytes() == b"new"

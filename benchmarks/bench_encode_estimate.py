@@ -20,6 +20,12 @@ bucket path above) in interleaved rounds. Measured on the 2-core Intel VM of BEN
 (issue 13): exact, but slower than the bucket path at every L (the float32 tanh costs more than the
 bucket table's division, and at L = 2^16 the smaller table does not make up for it).
 
+The same run times a *floor* (:func:`floor_cells16`): what any design that reads one table entry
+per value must do at least, an index from one multiply-add, one 32-bit read from a table of the
+L - 1 float32 thresholds (the smallest exact table: 256 KB at L = 2^16, beyond the 48 KB L1
+cache), one comparison, the same radix and store. It is not a quantizer; if even it costs more
+than 1.5x the L = 3 compare path, no such design meets issue 13's L-cost ratio on this machine.
+
 Run: PYTHONPATH=. python benchmarks/bench_encode_estimate.py [--repeat 15]
 """
 
@@ -126,34 +132,96 @@ def estimate_cells16(typingctx, x, start, a, s, b, cmax, off, tab, w):
     return sig, codegen
 
 
-@nb.njit(parallel=True)
-def encode_estimate32(zf, n, d, a_pat, s_pat, b_pat, cmax_pat, off_pat, tab, basis, out, bad):
-    """Like ``_kernels.encode_flat.encode_bucket32``, with :func:`estimate_cells16`."""
-    P = a_pat.shape[0]
-    R = P // d
-    ntask = bad.shape[0]
-    per = ((n + ntask - 1) // ntask + R - 1) // R * R
-    for t in nb.prange(ntask):
-        w = np.empty(P, np.int32)
-        xs = np.zeros(P, np.float32)
-        a0 = t * per
-        a1 = min(n, a0 + per)
-        nbad = np.int32(0)
-        for r0 in range(a0, a1, R):
-            m = min(a1, r0 + R) - r0
-            q = m * d
-            x = zf[r0 * d: r0 * d + q]
-            q16 = q // W * W
-            for p in range(0, q16, W):
-                nbad += estimate_cells16(x, p, a_pat, s_pat, b_pat, cmax_pat, off_pat, tab, w)
-            if q16 < q:
-                for p in range(q - q16):
-                    xs[q16 + p] = x[q16 + p]
-                for p in range(q, q16 + W):
-                    xs[p] = 0
-                nbad += estimate_cells16(xs, q16, a_pat, s_pat, b_pat, cmax_pat, off_pat, tab, w)
-            _radix(w, m, d, basis, out[r0:r0 + m])
-        bad[t] = nbad
+@intrinsic
+def floor_cells16(typingctx, x, start, a, b, cmax, unused, off, tab, w):
+    """The least a table-reading encode does for 16 float32 values: an index from one multiply and
+    add, clamped (``i = int(clamp(a x + b, 0, cmax))``), one 32-bit read ``t = tab[off + i]`` and one
+    comparison, ``w = i + [x >= t]``. Not a quantizer (``i`` is not the cell): a lower bound on the
+    time of any design that reads one table entry per value."""
+    sig = types.int32(x, start, a, b, cmax, unused, off, tab, w)
+
+    def codegen(context, builder, sig, args):
+        st = context.cast(builder, args[1], sig.args[1], types.intp)
+        data = {}
+        for name, i in (("x", 0), ("a", 2), ("b", 3), ("cmax", 4), ("off", 6), ("tab", 7),
+                        ("w", 8)):
+            data[name] = context.make_array(sig.args[i])(context, builder, args[i]).data
+        vf = ir.VectorType(ir.FloatType(), W)
+        vi = ir.VectorType(ir.IntType(32), W)
+
+        def load(name, vt):
+            return builder.load(builder.bitcast(builder.gep(data[name], [st]), vt.as_pointer()),
+                                align=4)
+
+        xv = load("x", vf)
+        f = builder.fadd(builder.fmul(xv, load("a", vf)), load("b", vf))
+        f = builder.select(builder.fcmp_ordered(">=", f, ir.Constant(vf, [0.0] * W)), f,
+                           ir.Constant(vf, [0.0] * W))
+        cm = load("cmax", vf)
+        f = builder.select(builder.fcmp_ordered("<", f, cm), f, cm)
+        c = builder.fptosi(f, vi)
+        gep = ir.GEPInstr(builder.block, data["tab"], [builder.add(c, load("off", vi))], True,
+                          "thr_ptrs", source_etype=ir.FloatType())
+        gep.type = ir.VectorType(ir.FloatType().as_pointer(), W)
+        builder._insert(gep)
+        mask = ir.Constant(ir.VectorType(ir.IntType(1), W), [1] * W)
+        fnty = ir.FunctionType(vf, [gep.type, ir.IntType(32), mask.type, vf])
+        gfn = cgutils.get_or_insert_function(builder.module, fnty,
+                                             f"llvm.masked.gather.v{W}f32.v{W}p0")
+        t = builder.call(gfn, [gep, ir.Constant(ir.IntType(32), 4), mask, ir.Constant(vf, None)])
+        cell = builder.add(c, builder.zext(builder.fcmp_ordered(">=", xv, t), vi))
+        builder.store(cell, builder.bitcast(builder.gep(data["w"], [st]), vi.as_pointer()), align=4)
+        return ir.Constant(ir.IntType(32), 0)
+
+    return sig, codegen
+
+
+def _kernel(cells16):
+    """The flat-stream loop of ``_kernels.encode_flat.encode_bucket32`` around ``cells16``."""
+
+    @nb.njit(parallel=True)
+    def kernel(zf, n, d, p0, p1, p2, p3, off_pat, tab, basis, out, bad):
+        P = p0.shape[0]
+        R = P // d
+        ntask = bad.shape[0]
+        per = ((n + ntask - 1) // ntask + R - 1) // R * R
+        for t in nb.prange(ntask):
+            w = np.empty(P, np.int32)
+            xs = np.zeros(P, np.float32)
+            a0 = t * per
+            a1 = min(n, a0 + per)
+            nbad = np.int32(0)
+            for r0 in range(a0, a1, R):
+                m = min(a1, r0 + R) - r0
+                q = m * d
+                x = zf[r0 * d: r0 * d + q]
+                q16 = q // W * W
+                for p in range(0, q16, W):
+                    nbad += cells16(x, p, p0, p1, p2, p3, off_pat, tab, w)
+                if q16 < q:
+                    for p in range(q - q16):
+                        xs[q16 + p] = x[q16 + p]
+                    for p in range(q, q16 + W):
+                        xs[p] = 0
+                    nbad += cells16(xs, q16, p0, p1, p2, p3, off_pat, tab, w)
+                _radix(w, m, d, basis, out[r0:r0 + m])
+            bad[t] = nbad
+
+    return kernel
+
+
+encode_estimate32 = _kernel(estimate_cells16)
+encode_floor32 = _kernel(floor_cells16)
+
+
+def floor_tables(L, d=3, R=256):
+    """Patterns and table of :func:`floor_cells16` for L levels: the index spreads N(0, 1) values
+    over the L - 1 float32 thresholds of that many levels (a 4 (L - 1)-byte table, the smallest an
+    exact method can read), as an FSQ's cell index does."""
+    thr = FSQ([L]).thresholds(np.float32)[0]
+    a, b = (L - 1) / 6.0, (L - 1) / 2.0
+    pats = [np.full(R * d, v, np.float32) for v in (a, b, L - 2, 0.0)]
+    return pats, np.zeros(R * d, np.int32), np.ascontiguousarray(thr)
 
 
 def tables(fsq, R=256):
@@ -225,6 +293,10 @@ def main(argv=None):
         cases[f"[{L}]*3 estimate + correction"] = (
             lambda f=f, pats=pats, off=off, tab=tab, out=out, bad=bad: encode_estimate32(
                 z.reshape(-1), rows, 3, *pats, off, tab, f._basis, out, bad))
+        fp, foff, ftab = floor_tables(L)
+        cases[f"[{L}]*3 floor: one 32-bit read per value (not exact)"] = (
+            lambda f=f, fp=fp, foff=foff, ftab=ftab, out=out, bad=bad: encode_floor32(
+                z.reshape(-1), rows, 3, *fp, foff, ftab, f._basis, out, bad))
     for fn in cases.values():
         fn()
     best = dict.fromkeys(cases, float("inf"))

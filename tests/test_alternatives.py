@@ -14,7 +14,7 @@ from scipy import stats
 import naive_alternatives as naive
 from fsq_theory._kernels import lattice as klat
 from fsq_theory._kernels import nearest as knear
-from fsq_theory.alternatives import (LATTICES, NSM_TABLE, CodebookQuantizer,
+from fsq_theory.alternatives import (NSM_TABLE, CodebookQuantizer,
                                      EntropyCodedLattice, FSQQuantizer, LatticeQuantizer,
                                      Quantizer, ResidualFSQQuantizer, ResidualVQ,
                                      TruncatedLattice, ar1_block_source, compander_l2d,
@@ -90,9 +90,17 @@ def test_ball_points_match_naive(name, radius):
 
 
 def test_e8_shells():
-    # theta series of E8: 1 + 240 q^2 + 2160 q^4
-    n2 = np.round((LatticeQuantizer("E8").ball(2.0) ** 2).sum(1), 9)
-    assert [int((n2 == k).sum()) for k in (0, 2, 4)] == [1, 240, 2160]
+    # theta series of E8 = Eisenstein E4: 240 sigma_3(m) vectors of squared norm 2m (SPLAG ch. 4,
+    # eq. (104)); up to norm 16 the ball holds 340321 points
+    n2 = np.round((LatticeQuantizer("E8").ball(4.0) ** 2).sum(1), 9)
+    sigma3 = [sum(k ** 3 for k in range(1, m + 1) if m % k == 0) for m in range(1, 9)]
+    assert [int((n2 == 2 * m).sum()) for m in range(9)] == [1] + [240 * s for s in sigma3]
+    assert len(n2) == 340321
+
+
+def test_ball_refuses_before_the_work():
+    with pytest.raises(ValueError, match="radius 40.0.*max_memory"):
+        LatticeQuantizer("E8").ball(40.0)
 
 
 @pytest.mark.parametrize("M,d", [(1, 3), (7, 1), (64, 2), (300, 8)])

@@ -178,10 +178,13 @@ class LatticeQuantizer:
         shifts = self._shifts + off / (self._scale * self._diag)
         # |s_i (z_i + shift_i)| <= r  =>  |z_i| <= r / s_i + |shift_i|
         kmax = int(math.ceil(r / float(s.min()) + float(np.abs(shifts).max()))) + 1
-        count = (2 * kmax + 1) ** self.dim * len(shifts)
-        if count > 2e9:
-            raise ValueError(f"radius {r} needs {count:.3g} candidate points; too many "
-                             "(lower the radius or the codebook size)")
+        # Refuse before the work: each point of the ball owns a Voronoi cell inside the ball of
+        # radius r + |s|, since the lattice contains s * (2Z)^n, whose covering radius is |s|.
+        n = self.dim
+        points = (math.pi ** (n / 2) / math.gamma(n / 2 + 1) * (r + float(np.sqrt(s @ s))) ** n
+                  / self.cell_volume)
+        v.check_memory(f"the ball of radius {r} (at most {points:.3g} points)", points * n * 8,
+                       None, hint="lower the radius or the codebook size")
         return _k.ball_points(self.dim, r, kmax, s, shifts, self._parity)
 
 

@@ -85,9 +85,10 @@ def _code_derivatives(bm: RealBound, u: np.ndarray, kind: str):
     if kind == "quadratic":
         r = u - _nearest_code(bm, u)
         return r * r / 2, r, np.ones_like(u)  # W'' = 1 away from the kinks
-    theta = 2 * np.pi * (u + 1) / bm.step
     # a finite u of ~1e307 overflows theta; such a u/step is far past 2**53, where every float is
-    # an integer, so its phase is 0 (cos(inf) would be NaN)
+    # an integer, so its phase is 0 (cos(inf) would be NaN); the overflow is handled, not warned
+    with np.errstate(over="ignore"):
+        theta = 2 * np.pi * (u + 1) / bm.step
     theta = np.where(np.isfinite(theta), theta, 0.0)
     return (bm.step**2 * (1 - np.cos(theta)) / (4 * np.pi**2),
             bm.step * np.sin(theta) / (2 * np.pi), np.cos(theta))

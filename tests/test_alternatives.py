@@ -399,3 +399,17 @@ def test_compander_l2d_refuses_what_is_not_a_distribution(bad):
 
     with pytest.raises(TypeError, match="dist must be a frozen scipy.stats"):
         compander_l2d(bad)
+
+
+@pytest.mark.parametrize("name,scale", [("E8", 0.3), ("A2", 0.5), ("Z", 0.01), ("E8", 1e-6)])
+def test_index_entropy_matches_row_unique(name, scale):
+    # the packed-key count against np.unique over rows (the last case overflows 62 bits of key
+    # and takes the row path itself): the same counts in the same order, so the same bits
+    from fsq_theory.stats import plugin_entropy_bits
+
+    q = EntropyCodedLattice(name, scale, dim=3 if name == "Z" else None)
+    x = np.random.default_rng(5).normal(size=(3000, q.dim))
+    ints, cos = q.lattice.coordinates(x)
+    ref = plugin_entropy_bits(np.unique(np.column_stack([ints, cos]), axis=0,
+                                        return_counts=True)[1])
+    assert q.index_entropy_bits(x) == ref

@@ -66,3 +66,31 @@ def test_bad_input():
         cell_moments(ScalarQuantizer.uniform(3, 1), stats.norm)
     with pytest.raises(TypeError, match="continuous"):
         cell_probabilities(ScalarQuantizer.uniform(3, 1), stats.poisson(3))
+
+
+@pytest.mark.parametrize("dist", [stats.laplace(0.2, 0.7), stats.t(3), stats.t(2.5, 1, 2),
+                                  stats.uniform(-1, 2), stats.gennorm(1.5), stats.logistic(),
+                                  stats.cauchy(), stats.beta(2, 3, loc=-1, scale=2)])
+def test_pointwise_pdf_is_scipy_pdf_bit_for_bit(dist):
+    # the fast pdf used inside quad must be the same function, to the bit, as dist.pdf
+    from fsq_theory.cells import _pointwise_pdf
+
+    f = _pointwise_pdf(dist)
+    assert f is not dist.pdf  # the fast path was taken
+    lo, hi = dist.support()
+    x = np.random.default_rng(0).uniform(max(lo, -30), min(hi, 30), 500)
+    assert all(f(float(t)) == dist.pdf(float(t)) for t in x)
+
+
+def test_pointwise_pdf_falls_back_when_the_probe_disagrees():
+    from fsq_theory.cells import _pointwise_pdf
+
+    class _Odd(stats.rv_continuous):  # pdf overridden: its _pdf is not what pdf returns
+        def _pdf(self, x):
+            return np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
+
+        def pdf(self, x, *args, **kwds):
+            return 0.5 * super().pdf(x, *args, **kwds)
+
+    d = _Odd(name="odd")()
+    assert _pointwise_pdf(d) == d.pdf

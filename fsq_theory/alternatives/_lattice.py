@@ -440,5 +440,19 @@ class EntropyCodedLattice(Quantizer):
         from ..stats import plugin_entropy_bits
 
         ints, cos = self.lattice.coordinates(self._rows(x))
-        _, counts = np.unique(np.column_stack([ints, cos]), axis=0, return_counts=True)
+        rows = np.column_stack([ints, cos])
+        if not len(rows):
+            return plugin_entropy_bits(np.zeros(0, np.int64))
+        # one int64 key per row, mixed radix over the observed ranges with the first column most
+        # significant: the same counts in the same order as np.unique(rows, axis=0), whose sort of
+        # row records is ~10x slower than sorting int64
+        lo = rows.min(axis=0)
+        span = [int(h) - int(l) + 1 for l, h in zip(lo, rows.max(axis=0))]
+        if math.prod(span) < 2 ** 62:
+            key = np.zeros(len(rows), np.int64)
+            for j, sp in enumerate(span):
+                key = key * sp + (rows[:, j] - lo[j])
+            counts = np.unique(key, return_counts=True)[1]
+        else:
+            counts = np.unique(rows, axis=0, return_counts=True)[1]
         return plugin_entropy_bits(counts)

@@ -419,9 +419,11 @@ def _memory_estimate(levels, *, chunk: int, joint: bool, empirical: bool = False
                     threads: int | None = None) -> dict:
     """Bytes :func:`stream_stats` allocates, by item, for ``levels`` (before any work).
 
-    Per thread: the joint histogram (``prod(levels)`` int64) and the marginal histograms
-    (``d * max(levels)``); per chunk: block partials of the cell sums (``chunk / BLOCK`` blocks of
-    ``d * max(levels) * 3`` float64) and, for array data, the chunk itself in float64.
+    Per thread: the joint histogram (``prod(levels)`` int64), the marginal histograms
+    (``d * max(levels)``) and the kernel's scratch (one block of values, cells and indices, and
+    ``SUB`` interleaved per-cell sums); per chunk: block partials of the cell sums
+    (``chunk / BLOCK`` blocks of ``d * max(levels) * 3`` float64) and, for array data, the chunk
+    itself in float64.
     """
     nt = numba.get_num_threads() if threads is None else threads
     d, top = len(levels), max(levels)
@@ -431,6 +433,8 @@ def _memory_estimate(levels, *, chunk: int, joint: bool, empirical: bool = False
         "marginal histograms": nt * d * top * 8,
         "per-cell block partials": (nblk + 1) * d * top * 3 * 8,
         "quantizer tables": 4 * d * top * 8,
+        # the buffers each thread of the accumulate kernels allocates (_kernels/accumulate.py)
+        "per-thread scratch": nt * (_acc.BLOCK * (20 * d + 24) + top * _acc.SUB * 3 * 8),
         "chunk data": 2 * chunk * d * 8 if empirical else 0,
     }
     return out

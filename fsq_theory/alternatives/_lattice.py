@@ -441,7 +441,7 @@ class EntropyCodedLattice(Quantizer):
 
         ints, cos = self.lattice.coordinates(self._rows(x))
         rows = np.column_stack([ints, cos])
-        if not len(rows):
+        if not len(rows):  # no key range to take: empty counts, refused as before
             return plugin_entropy_bits(np.zeros(0, np.int64))
         # one int64 key per row, mixed radix over the observed ranges with the first column most
         # significant: the same counts in the same order as np.unique(rows, axis=0), whose sort of
